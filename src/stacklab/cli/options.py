@@ -1,0 +1,30 @@
+"""Options shared by several commands."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from stacklab.hosts.target import Target, default_target
+
+
+def target_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--host / --local: which lab host to work on (default: the one `stacklab up` started)."""
+    func = click.option("--local", is_flag=True,
+                        help="Work on this machine itself (run inside the lab host).")(func)
+    func = click.option("--host", "host_url", metavar="ssh://USER@HOST[:PORT]",
+                        help="The lab host to use (default: the VM or container "
+                             "`stacklab up` started).")(func)
+    return func
+
+
+def resolve_target(host_url: str | None, local: bool) -> Target:
+    if host_url and local:
+        raise click.UsageError("give either --host or --local, not both")
+    if local:
+        return Target(local=True)
+    if host_url:
+        return Target.from_url(host_url)
+    return default_target()

@@ -1,0 +1,138 @@
+"""Which lab host a command talks to, and how to reach it.
+
+A :class:`Target` is what every part of the kit shares: the graders (testinfra), the
+solutions and the notebooks (fabric) all connect to the host it describes. Where it comes
+from, in order: an explicit ``--host ssh://user@host[:port]`` / ``--local``; the lab host
+that ``stacklab up`` started (recorded in the state file); the Vagrant VM of this checkout.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, quote, unquote, urlsplit
+
+from stacklab import paths
+from stacklab.errors import StacklabError
+
+LAB_STATE = "lab.json"  # written by `stacklab up`, removed by `stacklab down`
+
+
+@dataclass(frozen=True)
+class Target:
+    """A lab host reachable over SSH (or this machine itself when ``local``)."""
+
+    hostname: str = "localhost"
+    port: int = 22
+    user: str = "vagrant"
+    key_file: str | None = None
+    name: str = "lab"  # a label for reports: the student's name in a class run
+    provider: str = "vagrant"  # which providers.<name> settings apply to this host
+    local: bool = False
+
+    @classmethod
+    def from_url(cls, url: str, **extra: Any) -> Target:
+        """Parse 'ssh://user@host[:port][?key=FILE]', 'user@host[:port]' or 'local'."""
+        text = url.strip()
+        if text in ("local", "local://"):
+            return cls(local=True, hostname="localhost", **extra)
+        if "://" not in text:
+            text = "ssh://" + text
+        parts = urlsplit(text)
+        if parts.scheme not in ("ssh", "paramiko"):
+            raise StacklabError(f"host '{url}': only ssh://user@host[:port] is supported",
+                                "e.g. --host ssh://vagrant@127.0.0.1:2222")
+        try:
+            port = parts.port or 22
+        except ValueError:
+            raise StacklabError(f"host '{url}': the port is not a number between 1 and 65535",
+                                "e.g. ssh://vagrant@127.0.0.1:2222") from None
+        if not parts.hostname or not re.fullmatch(r"[A-Za-z0-9.\-:\[\]]+", parts.hostname):
+            raise StacklabError(f"host '{url}': no host name in it", "e.g. ssh://vagrant@lab1")
+        key = parse_qs(parts.query).get("key", [None])[0]
+        fields: dict[str, Any] = {"hostname": parts.hostname, "port": port}
+        if parts.username:
+            fields["user"] = unquote(parts.username)
+        if key:
+            fields["key_file"] = str(Path(key).expanduser())
+        fields.update(extra)
+        return cls(**fields)
+
+    @property
+    def url(self) -> str:
+        """Where this host is, for people: never holds a secret (the key is a path)."""
+        return "local" if self.local else f"ssh://{self.user}@{self.hostname}:{self.port}"
+
+    def testinfra_spec(self, timeout: float = 10.0) -> str:
+        """The host string for testinfra.get_host(): its paramiko backend keeps one connection."""
+        if self.local:
+            return "local://"
+        query = f"timeout={int(timeout)}"
+        if self.key_file:
+            query += f"&ssh_identity_file={quote(self.key_file)}"
+        return f"paramiko://{self.user}@{self.hostname}:{self.port}?{query}"
+
+    def with_name(self, name: str) -> Target:
+        return replace(self, name=name)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def lab_state_file() -> Path:
+    return paths.state_dir() / LAB_STATE
+
+
+def write_lab_state(target: Target, **details: Any) -> Path:
+    """Record the lab host that `stacklab up` started, so other commands find it."""
+    path = lab_state_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"target": target.to_dict(), **details}, indent=2) + "\n")
+    return path
+
+
+def read_lab_state() -> dict[str, Any] | None:
+    path = lab_state_file()
+    if not path.exists():
+        return None
+    try:
+        return json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError):
+        raise StacklabError(f"{path}: unreadable lab state",
+                            "run `stacklab down` then `stacklab up`, or delete the file") from None
+
+
+def clear_lab_state() -> None:
+    lab_state_file().unlink(missing_ok=True)
+
+
+def default_target(*, root: Path | None = None) -> Target:
+    """The learner's own lab host: the one `stacklab up` started, else this checkout's VM."""
+    state = read_lab_state()
+    if state and state.get("target", {}).get("provider") != "vagrant":
+        return Target(**state["target"])
+    return vagrant_target(root or paths.kit_root())
+
+
+def vagrant_target(root: Path) -> Target:
+    """Ask Vagrant (through python-vagrant) how to reach the VM of this checkout."""
+    import vagrant  # python-vagrant; imported here because it is slow-ish and optional
+
+    try:
+        conf = vagrant.Vagrant(root=str(root), quiet_stderr=True, quiet_stdout=True).conf()
+    except FileNotFoundError:
+        raise StacklabError("vagrant is not installed and no other lab host is running",
+                            "run `stacklab doctor`, or pass --host ssh://user@host") from None
+    except Exception:  # vagrant exits non-zero when the VM is not created or not running
+        raise StacklabError("the lab VM is not running",
+                            "start it with `stacklab up` (or `vagrant up`), "
+                            "or pass --host ssh://user@host") from None
+    if not conf or "HostName" not in conf:
+        raise StacklabError("the lab VM is not running", "start it with `stacklab up`")
+    return Target(hostname=conf["HostName"], port=int(conf.get("Port", 22)),
+                  user=conf.get("User", "vagrant"),
+                  key_file=conf.get("IdentityFile", "").strip('"') or None,
+                  provider="vagrant")

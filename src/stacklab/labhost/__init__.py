@@ -1,0 +1,1 @@
+"""Lab hosts the kit can start: a Vagrant VM, or a container where no hypervisor works."""

@@ -1,0 +1,6 @@
+"""The one source of truth: lab.yaml, its overrides, and their validation."""
+
+from stacklab.settings.loader import DEFAULT_FILE, LOCAL_FILE, load_settings
+from stacklab.settings.schema import Settings
+
+__all__ = ["DEFAULT_FILE", "LOCAL_FILE", "Settings", "load_settings"]
