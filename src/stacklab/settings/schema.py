@@ -28,6 +28,7 @@ class OpenStack(Model):
     admin_password: str = Field(min_length=1)
     service_password: str = Field(min_length=1)
     metadata_secret: str = Field(min_length=1)
+    admin_rc_file: str
 
 
 class VolumeDisk(Model):
@@ -109,6 +110,7 @@ class Identity(Model):
     role: str
     implied_role: str
     ec2_credentials: bool
+    rc_file: str
 
 
 class Cirros(Model):
@@ -132,6 +134,7 @@ class Instance(Model):
     flavor_disk_gb: int = Field(ge=0)
     flavor_vcpus: int = Field(ge=1)
     keypair: str
+    private_key: str
     security_group: str
 
 
