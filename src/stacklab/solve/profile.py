@@ -43,7 +43,7 @@ class Profile(BaseModel):
     uwsgi_processes: int = 2
 
     def as_dict(self) -> dict[str, Any]:
-        return self.model_dump(mode="json")
+        return self.model_dump()
 
 
 def profiles_dir() -> Path:
