@@ -142,12 +142,12 @@ def keystone_kind(spec: dict[str, Any], profile: Profile, lab: int) -> Commands:
     k = spec["keystone"]
     name, kind, user, region = k["name"], k["type"], k["user"], k["region"]
     desc, password = shlex.quote(k["description"]), shlex.quote(str(k["password"]))
-    url = k["url"]
+    url, shown_url = k["url"], shlex.quote(k["url"])
     interfaces = ("public", "internal", "admin")
     modern = [f"openstack user create --domain default --password {password} {user}",
               f"openstack role add --project service --user {user} admin",
               f"openstack service create --name {name} --description {desc} {kind}",
-              *(f"openstack endpoint create --region {region} {kind} {i} {url}"
+              *(f"openstack endpoint create --region {region} {kind} {i} {shown_url}"
                 for i in interfaces)]
     apply = [f"openstack user show {user} >/dev/null 2>&1 || "
              f"openstack user create --domain default --password {password} {user}",
@@ -157,7 +157,7 @@ def keystone_kind(spec: dict[str, Any], profile: Profile, lab: int) -> Commands:
              f"openstack service create --name {name} --description {desc} {kind}",
              *(f"openstack endpoint list --service {name} --interface {i} --region {region} "
                f"-f value -c ID | grep -q . || "
-               f"openstack endpoint create --region {region} {name} {i} {url}"
+               f"openstack endpoint create --region {region} {name} {i} {shown_url}"
                for i in interfaces)]
     check = all_of(
         f"openstack role assignment list --user {user} --project service --names -f value "
