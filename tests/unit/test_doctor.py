@@ -158,3 +158,14 @@ def test_the_command_exits_0_only_when_the_lab_can_start(monkeypatch, probe, cod
     result = CliRunner().invoke(cli, ["doctor"], terminal_width=200)
     assert result.exit_code == code, result.output
     assert says in result.output
+
+
+def test_without_usable_kvm_the_container_lab_host_comes_before_an_emulated_vm(monkeypatch):
+    probe = FakeProbe(commands={**VAGRANT, **LIBVIRT}, files=dict(KVM_FILES), root=True,
+                      binaries={"virsh", "qemu-system-x86_64", "systemd-nspawn", "debootstrap",
+                                "ip"},
+                      modules={"jupyterlab", "stacklab.labhost.container"},
+                      kvm=ProbeResult(False, "a Linux test guest hung", True))
+    assert diagnose(SETTINGS, probe, CONTAINER).providers == ["container", "libvirt"]
+    probe.kvm = ProbeResult(True, "ran", True)
+    assert diagnose(SETTINGS, probe, CONTAINER).providers == ["libvirt", "container"]
