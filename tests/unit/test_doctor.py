@@ -160,7 +160,7 @@ def test_the_command_exits_0_only_when_the_lab_can_start(monkeypatch, probe, cod
     assert says in result.output
 
 
-def test_without_usable_kvm_the_container_lab_host_comes_before_an_emulated_vm(monkeypatch):
+def test_without_usable_kvm_the_container_lab_host_comes_before_an_emulated_vm():
     probe = FakeProbe(commands={**VAGRANT, **LIBVIRT}, files=dict(KVM_FILES), root=True,
                       binaries={"virsh", "qemu-system-x86_64", "systemd-nspawn", "debootstrap",
                                 "ip"},
