@@ -139,3 +139,29 @@ def read_answers(host, lab: int) -> tuple[dict[str, str] | None, str]:
 def score(lab: int, answers: Mapping[str, str]) -> list[tuple[Question, bool]]:
     """Each question of the lab and whether the given answer is right (for the notebook)."""
     return [(q, q.is_right(answers.get(q.id))) for q in load_questions(lab)]
+
+
+def check_answer(host, question: Question) -> None:
+    """The body of a knowledge check: the saved answer to `question` must be right."""
+    from stacklab.grading.markers import expect
+    from stacklab.grading.resources import memo
+
+    answers, problem = memo(host, f"answers:{question.lab}",
+                            lambda: read_answers(host, question.lab))
+    expect(answers is not None, found=problem,
+           hint=f"answer the questions in notebook {question.lab:02d} and save them")
+    assert answers is not None
+    chosen = answers.get(question.id)
+    expect(chosen is not None, found="not answered yet")
+    expect(question.is_right(chosen),
+           found=f"you chose ({chosen}) {question.choices.get(str(chosen), '?')}")
+
+
+def knowledge_params(lab: int) -> list:
+    """pytest params for a knowledge lab: one check per question, with its points and hint."""
+    import pytest
+
+    from stacklab.grading.markers import check
+
+    return [pytest.param(q, id=q.id, marks=check(points=q.points, title=q.title, hint=q.hint))
+            for q in load_questions(lab)]

@@ -72,16 +72,30 @@ def lab_of_module(module_name: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def spec_of(item: pytest.Item) -> CheckSpec | None:
-    """The check an item declares, or None for a test without @check."""
+def spec_of(item: pytest.Item, settings: Any = None) -> CheckSpec | None:
+    """The check an item declares, or None for a test without @check.
+
+    Titles, hints and messages may name settings as ``{s.network.public.address}``: they
+    are filled in from `settings`, so the texts show the values this lab really uses.
+    """
     mark = item.get_closest_marker(MARKER)
     if mark is None:
         return None
     module = getattr(item, "module", None)
     lab = lab_of_module(module.__name__) if module else None
+    texts = {k: fill(mark.kwargs[k], settings) for k in ("title", "hint", "success", "failure")}
     return CheckSpec(lab=lab or 0, id=item.name.removeprefix("test_"),
-                     **{k: mark.kwargs[k] for k in
-                        ("title", "points", "hint", "hidden", "success", "failure")})
+                     points=mark.kwargs["points"], hidden=mark.kwargs["hidden"], **texts)
+
+
+def fill(text: str, settings: Any) -> str:
+    """`text` with its {s.section.key} fields taken from the settings."""
+    if not text or settings is None or "{" not in text:
+        return text
+    try:
+        return text.format(s=settings)
+    except (KeyError, AttributeError, IndexError, ValueError):
+        return text
 
 
 def found_of(exc: BaseException) -> tuple[str, str | None]:

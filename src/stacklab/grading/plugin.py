@@ -26,7 +26,7 @@ RESULTS = pytest.StashKey[list]()
 SPEC = pytest.StashKey[CheckSpec]()
 PARTIAL = pytest.StashKey[dict]()
 CONTROL = pytest.StashKey["RunControl"]()
-SECRETS = pytest.StashKey[list]()
+SETTINGS = pytest.StashKey[object]()
 
 
 @dataclass
@@ -76,9 +76,10 @@ def _control(config: pytest.Config) -> RunControl:
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config,
                                   items: list[pytest.Item]) -> None:
     control = _control(config)
+    settings = _settings(config)
     keep, drop = [], []
     for item in items:
-        spec = spec_of(item)
+        spec = spec_of(item, settings)
         if spec is not None:
             item.stash[SPEC] = spec
             if spec.hidden and not control.include_hidden:
@@ -228,16 +229,22 @@ def _scrub(result: CheckResult, config: pytest.Config) -> CheckResult:
                    hint=redact(result.hint, secrets), message=redact(result.message, secrets))
 
 
-def _secrets(config: pytest.Config) -> list[str]:
-    if SECRETS not in config.stash:
-        try:
-            from stacklab.settings import load_settings
+def _settings(config: pytest.Config):
+    """The settings (None when they cannot be read: the `settings` fixture will say why)."""
+    if SETTINGS not in config.stash:
+        from stacklab.errors import StacklabError
+        from stacklab.settings import load_settings
 
-            provider = config.getoption("--stacklab-provider")
-            config.stash[SECRETS] = settings_secrets(load_settings(provider))
-        except Exception:
-            config.stash[SECRETS] = []
-    return config.stash[SECRETS]
+        try:
+            config.stash[SETTINGS] = load_settings(config.getoption("--stacklab-provider"))
+        except StacklabError:
+            config.stash[SETTINGS] = None
+    return config.stash[SETTINGS]
+
+
+def _secrets(config: pytest.Config) -> list[str]:
+    settings = _settings(config)
+    return settings_secrets(settings) if settings is not None else []
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:

@@ -10,7 +10,6 @@ travel there, never on a command line.
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import threading
 import time
@@ -67,7 +66,7 @@ def connect(target: Target, timeout: float = 10.0) -> paramiko.SSHClient:
         client.close()
         raise HostUnreachable("unreachable", f"{where}: connection refused "
                                              "(nothing listens on that port)") from None
-    except (TimeoutError, socket.timeout):
+    except TimeoutError:
         client.close()
         raise HostUnreachable("timeout", f"{where}: no answer within {timeout:g} s") from None
     except paramiko.SSHException as exc:

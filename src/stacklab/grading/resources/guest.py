@@ -49,3 +49,9 @@ def block_devices(text: str) -> list[str]:
         if len(fields) == 4 and fields[0].isdigit():
             names.append("/dev/" + fields[3])
     return names
+
+
+def login_user(settings) -> str:
+    """Who logs in to the guest: the kit's offline image or CirrOS have their own user."""
+    image = settings.image
+    return image.cirros.login_user if image.source == "cirros" else image.login_user

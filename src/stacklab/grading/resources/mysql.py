@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from stacklab.grading import transport
-from stacklab.grading.remote import program
 from stacklab.grading.resources import memo
 
 CLIENT = "$(command -v mariadb || command -v mysql)"
@@ -50,15 +48,3 @@ def catalog(host) -> dict:
         return {"ok": bool(out.stdout.strip()), "error": out.stderr.strip(), **sections}
     return memo(host, "mysql-catalog", read)
 
-
-def amqp_login(host, address: str, port: int, user: str, password: str) -> tuple[bool, str]:
-    """Log in to RabbitMQ over AMQP 0-9-1 from the lab host (script and password on stdin)."""
-    def read() -> tuple[bool, str]:
-        config = {"host": address, "port": port, "user": user, "password": password}
-        out = transport.run(host, "python3 -", program("amqp_login", config), timeout=30)
-        try:
-            answer = json.loads(out.stdout.strip().splitlines()[-1])
-        except (ValueError, IndexError):
-            return False, f"the AMQP probe failed: {(out.stderr.strip() or 'no output')[-200:]}"
-        return bool(answer["ok"]), answer["detail"]
-    return memo(host, f"amqp:{address}:{port}:{user}", read)
