@@ -44,8 +44,8 @@ def test_rabbitmq_listens_on_amqp_port(host, settings):
 
 
 @check(points=3, title="the services' RabbitMQ user logs in",
-       hint="rabbitmqctl add_user {s.rabbitmq.user} (password: rabbitmq.password in the "
-            "settings); rabbitmqctl set_permissions {s.rabbitmq.user} '.*' '.*' '.*'")
+       hint="rabbitmqctl add_user {s.rabbitmq.user} (its password is rabbitmq.password in "
+            "the settings); rabbitmqctl set_permissions {s.rabbitmq.user} '.*' '.*' '.*'")
 def test_services_user_logs_in(host, settings):
     ok, detail = rabbitmq.login(host, str(settings.network.public.address),
                                 settings.rabbitmq.port, settings.rabbitmq.user,

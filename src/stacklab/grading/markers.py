@@ -84,8 +84,17 @@ def spec_of(item: pytest.Item, settings: Any = None) -> CheckSpec | None:
     module = getattr(item, "module", None)
     lab = lab_of_module(module.__name__) if module else None
     texts = {k: fill(mark.kwargs[k], settings) for k in ("title", "hint", "success", "failure")}
-    return CheckSpec(lab=lab or 0, id=item.name.removeprefix("test_"),
-                     points=mark.kwargs["points"], hidden=mark.kwargs["hidden"], **texts)
+    return CheckSpec(lab=lab or 0, id=check_id(item), points=mark.kwargs["points"],
+                     hidden=mark.kwargs["hidden"], **texts)
+
+
+def check_id(item: pytest.Item) -> str:
+    """The test's name without 'test_', and its own parameters (not the host's)."""
+    name = (getattr(item, "originalname", None) or item.name).removeprefix("test_")
+    callspec = getattr(item, "callspec", None)
+    params = [getattr(value, "id", value) for key, value in
+              (callspec.params.items() if callspec else []) if key != "_testinfra_host"]
+    return f"{name}[{'-'.join(map(str, params))}]" if params else name
 
 
 def fill(text: str, settings: Any) -> str:

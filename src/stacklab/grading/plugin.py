@@ -29,7 +29,7 @@ CONTROL = pytest.StashKey["RunControl"]()
 SETTINGS = pytest.StashKey[object]()
 
 
-@dataclass
+@dataclass(eq=False)  # pluggy keeps plugins in sets: identity, not value
 class RunControl:
     """What a run through :func:`stacklab.grading.run_checks` asks of the plugin."""
 
@@ -40,6 +40,7 @@ class RunControl:
     on_result: Callable[[CheckResult], None] | None = None
     summary: bool = True  # plain pytest: end with the kit's table
     results: list[CheckResult] = field(default_factory=list)
+    specs: list[CheckSpec] = field(default_factory=list)  # every check collected, in order
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -89,6 +90,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
+    control.specs = [item.stash[SPEC] for item in keep if SPEC in item.stash]
 
 
 # ---- fixtures -------------------------------------------------------------------------
