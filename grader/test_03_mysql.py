@@ -22,7 +22,7 @@ def test_mariadb_listens_on_all_addresses(host, settings):
 
 @check(points=3, title="root logs in over the lab network with the tutorial's password",
        hint="tutorial §3: GRANT ALL PRIVILEGES ON *.* TO 'root'@'%' WITH GRANT OPTION; "
-            "SET PASSWORD FOR 'root'@'%' = PASSWORD('<mysql.root_password>'); and MariaDB "
+            "SET PASSWORD FOR 'root'@'%' to mysql.root_password of the settings; and MariaDB "
             "must listen on the lab address")
 def test_root_logs_in_from_the_lab_network(host, settings):
     login = mysql.network_login(host, str(settings.network.public.address),
