@@ -114,6 +114,11 @@ def run_checks(target: Target, labs: Iterable[int | Lab] | str | None = None, *,
             client.close()
             host.backend.__dict__.pop("client", None)
     connections = (1 + int(reconnected)) if client is not None else 0
+    late = [c for c in result.checks if c.status == "not-run" and "time limit" in c.found]
+    if late and result.status == "ok":
+        result = replace(result, status="timeout",
+                         reason=f"the host's time limit ({timeout:g} s) was reached with "
+                                f"{len(late)} checks still to run")
     return replace(result, duration=time.monotonic() - started, connections=connections)
 
 
