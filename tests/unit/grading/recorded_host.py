@@ -149,7 +149,8 @@ class RecordedHost:
                 for a in self.listeners), "")),
             (r"hostname", lambda m, _: (OK, self.hostname + "\n", "")),
             (r"cat /etc/hosts", lambda m, _: (OK, self.etc_hosts, "")),
-            (r"systemctl is-(active|enabled) '?([\w@.-]+)'?", self._systemctl),
+            (r"systemctl is-active '?([\w@.-]+)'?; systemctl is-enabled '?([\w@.-]+)'?",
+             self._systemctl),
             (r"cat -- '?(/[^' ]+)'?", self._cat_root),
             (r'cat -- "\$HOME"/\'?([^\']+?)\'?', self._cat_home),
             (r'stat -c %a -- "\$HOME"/\'?([^\']+?)\'?', self._mode),
@@ -176,9 +177,8 @@ class RecordedHost:
         ]
 
     def _systemctl(self, m, _):
-        active, enabled = self.units.get(m[2], ("inactive", "not-found"))
-        value = active if m[1] == "active" else enabled
-        return (0 if value in ("active", "enabled") else 3), value + "\n", ""
+        active, enabled = self.units.get(m[1], ("inactive", "not-found"))
+        return (0 if enabled == "enabled" else 1), f"{active}\n{enabled}\n", ""
 
     def _cat_root(self, m, _):
         text = self.files.get(m[1])

@@ -133,9 +133,9 @@ def resolve_in_hosts_file(host, name: str) -> tuple[int, str] | None:
 def service_state(host, unit: str) -> tuple[str, str]:
     """(active state, enabled state) of a systemd unit, e.g. ('active', 'enabled')."""
     def read() -> tuple[str, str]:
-        active = host.run("systemctl is-active %s", unit).stdout.strip() or "unknown"
-        enabled = host.run("systemctl is-enabled %s", unit).stdout.strip() or "unknown"
-        return active, enabled
+        lines = host.run("systemctl is-active %s; systemctl is-enabled %s", unit, unit
+                         ).stdout.split()
+        return (lines[0] if lines else "unknown"), (lines[1] if len(lines) > 1 else "unknown")
     return memo(host, f"unit:{unit}", read)
 
 
