@@ -6,7 +6,7 @@ from stacklab.catalog import lab as lab_of
 from stacklab.grading.model import CheckResult, ClassReport, RunResult
 from stacklab.grading.redact import redact
 
-MARK = {"passed": "✔", "failed": "✘", "error": "✘", "timeout": "⌛", "not-run": "·",
+MARK = {"passed": "✔", "failed": "✘", "error": "✘", "timeout": "✘", "not-run": "·",
         "n/a": "–"}
 HOST_STATUS = {"ok": "graded", "unreachable": "unreachable", "refused": "key refused",
                "timeout": "timed out", "error": "error"}
