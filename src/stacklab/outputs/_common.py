@@ -42,3 +42,8 @@ def detail(check: CheckResult) -> str:
     if check.hint and not check.ok:
         parts.append("hint: " + clean(check.hint))
     return "\n".join(parts)
+
+
+def lab_cell(run: RunResult, lab: int, empty: str = "–") -> str:
+    """A host's points for a lab, or `empty` when that lab was not graded on it."""
+    return points(run.lab_points(lab)[0]) if run.for_lab(lab) else empty
