@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import uuid
+import warnings
 
 from openstack.block_storage.v3.service import Service as VolumeService
 from openstack.block_storage.v3.volume import Volume
@@ -29,6 +30,9 @@ from openstack.network.v2.port import Port
 from openstack.network.v2.router import Router
 from openstack.network.v2.security_group import SecurityGroup
 from openstack.network.v2.subnet import Subnet
+
+# openstacksdk deprecates internals it still uses itself when building resources
+warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"openstack\.")
 
 PUBLIC_KEY = ("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKx3bq1C0Qm4Jc0nV4b6Zb0cYqP8dJm2hQm9t"
               "Yl0Yx3e Generated-by-Nova")
