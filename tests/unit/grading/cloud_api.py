@@ -31,9 +31,6 @@ from openstack.network.v2.router import Router
 from openstack.network.v2.security_group import SecurityGroup
 from openstack.network.v2.subnet import Subnet
 
-# openstacksdk deprecates internals it still uses itself when building resources
-warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"openstack\.")
-
 PUBLIC_KEY = ("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKx3bq1C0Qm4Jc0nV4b6Zb0cYqP8dJm2hQm9t"
               "Yl0Yx3e Generated-by-Nova")
 WHEN = "2025-06-02T15:05:14.000000"
@@ -239,7 +236,10 @@ class _Proxy:
         def lister(**_query):
             if kind in self.conn.failing:
                 raise RuntimeError(self.conn.failing[kind])
-            return [RESOURCE[kind].existing(**copy.deepcopy(b)) for b in self.conn.bodies[kind]]
+            with warnings.catch_warnings():  # the sdk deprecates internals it still uses
+                warnings.simplefilter("ignore", PendingDeprecationWarning)
+                return [RESOURCE[kind].existing(**copy.deepcopy(b))
+                        for b in self.conn.bodies[kind]]
         return lister
 
     def get(self, path):
