@@ -9,12 +9,11 @@ namespace and namespaces the lab created. Everything is removed on exit.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
+import shlex
 import shutil
 import socket
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -41,14 +40,20 @@ def available() -> str | None:
 
 
 def record(state, run_graders) -> dict:
-    """Run the graders once against the recorded host, keeping every answer for replay."""
+    """Run the graders once against the recorded host, keeping every answer for replay.
+
+    The table maps "command\0md5(stdin)" (or "command\0none") to [rc, stdout, stderr], or
+    to {"sleep": seconds} for a command that hangs; "_reads_stdin" lists the commands
+    whose input is part of the key.
+    """
     table: dict = {"_reads_stdin": []}
     original = state.answer
 
     def answer(command, stdin=b""):
         rc, out, err = original(command, stdin)
-        table[command + "\0" + hashlib.sha256(stdin).hexdigest()] = [rc, out, err]
-        if stdin:
+        table[command + "\0" + (hashlib.md5(stdin).hexdigest() if stdin else "none")] = \
+            [rc, out, err]
+        if stdin and command not in table["_reads_stdin"]:
             table["_reads_stdin"].append(command)
         return rc, out, err
 
@@ -58,6 +63,10 @@ def record(state, run_graders) -> dict:
     finally:
         state.answer = original
     return table
+
+
+def _md5(text: str) -> str:
+    return hashlib.md5(text.encode()).hexdigest()
 
 
 @dataclass
@@ -81,7 +90,23 @@ class SshHost:
             return 0
 
     def set_replay(self, table: dict) -> None:
-        self.replay.write_text(json.dumps(table))
+        """Write the recording as replay.sh reads it: one small script per answer."""
+        folder = self.replay
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        for command in table.get("_reads_stdin", []):
+            (folder / f"{_md5(command)}.stdin").touch()
+        for key, entry in table.items():
+            if key == "_reads_stdin":
+                continue
+            command, _, stdin = key.partition("\0")
+            if isinstance(entry, dict):
+                body = f"sleep {entry['sleep']}\n"
+            else:
+                rc, out, err = entry
+                body = (f"printf '%s' {shlex.quote(out)}\n"
+                        f"printf '%s' {shlex.quote(err)} >&2\nexit {rc}\n")
+            (folder / f"{_md5(command)}-{stdin}.sh").write_text(body)
 
 
 class SshLab:
@@ -136,7 +161,7 @@ class SshLab:
         run("ip", "netns", "exec", netns, "ip", "link", "set", inside, "up")
         run("ip", "netns", "exec", netns, "ip", "link", "set", "lo", "up")
         host = SshHost(i, f"{NET}.{i}.2", 22, netns, self.dir / f"sshd-{i:02d}.log",
-                       self.dir / f"replay-{i:02d}.json")
+                       self.dir / f"replay-{i:02d}")
         host.set_replay(self.default_replay)
         config = self.dir / f"sshd-{i:02d}.conf"
         config.write_text(
@@ -145,8 +170,8 @@ class SshLab:
             "StrictModes no\nUsePAM no\nPermitRootLogin prohibit-password\n"
             "PasswordAuthentication no\nKbdInteractiveAuthentication no\n"
             f"LogLevel VERBOSE\nMaxSessions 64\nMaxStartups 100\n"
-            f"SetEnv REPLAY_FILE={host.replay}\n"
-            f"ForceCommand {sys.executable} -S {HERE / 'replay.py'}\n")
+            f"SetEnv REPLAY_DIR={host.replay}\n"
+            f"ForceCommand /bin/sh {HERE / 'replay.sh'}\n")
         host.process = subprocess.Popen(
             ["ip", "netns", "exec", netns, "/usr/sbin/sshd", "-D", "-f", str(config),
              "-E", str(host.log)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
