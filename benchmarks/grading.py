@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT / "tests" / "integration" / "grading"))
 
 from grading_helpers import grade_recorded  # noqa: E402
 from recorded_host import RecordedHost  # noqa: E402
-from sshd_lab import SshLab, available, record  # noqa: E402
+from sshd_lab import USER, SshLab, available, record  # noqa: E402
 
 from stacklab.grading.classrun import grade_class  # noqa: E402
 from stacklab.grading.runner import run_checks  # noqa: E402
@@ -62,7 +62,7 @@ def main() -> int:
     print(f"in process, recorded host (no SSH): median {statistics.median(in_process):.2f} s")
 
     with SshLab(args.hosts, table, first=100 - args.hosts + 1 if args.hosts < 100 else 1) as lab:
-        targets = [Target(hostname=h.address, port=h.port, user="root", key_file=str(lab.key),
+        targets = [Target(hostname=h.address, port=h.port, user=USER, key_file=str(lab.key),
                           name=f"student{h.index:02d}") for h in lab.hosts]
         one = lab.hosts[0]
         single = []
