@@ -22,11 +22,7 @@ def test_every_service_smiles(cloud):
 @check(points=1, title="Neutron's database exists",
        hint="CREATE DATABASE neutron; and grant the neutron user on it")
 def test_neutron_database_exists(host, settings):
-    catalog = mysql.catalog(host)
-    expect(catalog["ok"], found=f"MariaDB could not be read as root: {catalog['error']}")
-    missing = [d for d in settings.mysql.databases if d.startswith("neutron")
-               and d not in catalog["databases"]]
-    expect(not missing, found="missing: " + ", ".join(missing))
+    mysql.expect_databases(host, settings, "neutron")
 
 
 @check(points=2, title="the network {s.network.fixed.name} has its subnet",
