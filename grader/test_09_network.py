@@ -10,7 +10,8 @@ from stacklab.grading.resources import mysql
 @check(points=4, title="every service smiles :-) (enabled and up)",
        hint="tutorial §9: a service showing XXX is down: restart it (systemctl restart "
             "<binary>) and read its log in /var/log/<project>/; 'disabled' means an "
-            "administrator switched it off: openstack compute service set --enable …")
+            "administrator switched it off: openstack compute service set --enable …",
+       success="every service smiles, as in the tutorial's `nova-manage service list`")
 def test_every_service_smiles(cloud):
     rows = [smiley.Service.from_snapshot(s) for kind in
             ("compute_services", "volume_services", "network_agents")
