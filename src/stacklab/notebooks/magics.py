@@ -31,8 +31,8 @@ from stacklab.notebooks.transport import Outcome
 
 # Root on a host without sudo (a bare container, a kernel on the host): run sudo'd commands
 # as they are. The same rule as the reference solution's runner.
-SUDO_SHIM = ('if [ "$(id -u)" = 0 ] && ! command -v sudo >/dev/null 2>&1; then\n'
-             '  sudo() { while [ "${1#-}" != "$1" ]; do shift; done; "$@"; }\nfi\n')
+SUDO_SHIM = ('if [ "$(id -u)" = 0 ] && ! command -v sudo >/dev/null 2>&1; then '
+             'sudo() { while [ "${1#-}" != "$1" ]; do shift; done; "$@"; }; fi')
 
 
 class CellFailed(Exception):
@@ -40,11 +40,16 @@ class CellFailed(Exception):
 
 
 def cell_script(body: str, rc: str | None = None) -> str:
-    """What bash runs for a cell: stop at the first error, start at home, credentials first."""
-    prelude = "set -e -o pipefail\n" + SUDO_SHIM + 'cd "$HOME"\n'
+    """What bash runs for a cell: stop at the first error, start at home, credentials first.
+
+    The prelude shares the cell's first line, so bash's error messages give the line
+    numbers of the cell as the learner wrote it.
+    """
+    prelude = ["set -e -o pipefail", SUDO_SHIM, 'cd "$HOME"']
     if rc:
-        prelude += f'. "$HOME"/{rc}\n'
-    return prelude + body.rstrip() + "\n"
+        prelude += [f'[ -r "$HOME"/{rc} ] || {{ echo "no ~/{rc} on this host yet (lab 5 and '
+                    f'lab 10 write the credentials files)" >&2; exit 1; }}', f'. "$HOME"/{rc}']
+    return "; ".join(prelude) + "; " + body.rstrip() + "\n"
 
 
 def exit_badge(outcome: Outcome) -> dict[str, str]:

@@ -70,7 +70,8 @@ def remote_command(script: str, timeout: float, marker: str) -> str:
     ``marker`` (bash's $0) lets an interrupt find exactly this cell's processes.
     """
     limit = max(1, int(timeout + 0.999))
-    return (f"exec timeout -k {int(KILL_GRACE)} {limit} bash -c {shlex.quote(script)} "
+    # --norc: bash started by sshd would otherwise read ~/.bashrc, once more per cell
+    return (f"exec timeout -k {int(KILL_GRACE)} {limit} bash --norc -c {shlex.quote(script)} "
             f"{marker}")
 
 
@@ -120,7 +121,7 @@ class SSHTransport:
     def run(self, script: str, *, timeout: float, stdout: Sink, stderr: Sink) -> Outcome:
         started = time.monotonic()
         ssh = self.connection.client.get_transport()
-        marker = f"stacklab-cell-{uuid.uuid4().hex[:12]}"
+        marker = f"cell-{uuid.uuid4().hex[:12]}"
         channel = ssh.open_session(timeout=self.connect_timeout)
         try:
             channel.exec_command(remote_command(script, timeout, marker))
