@@ -137,7 +137,8 @@ class _Builder:
         else:
             body = (f"# Step {number}: type today's command(s) from the table above, "
                     "then run this cell (Shift+Enter).\n")
-        self.cells.code(vm_header(step.credentials) + body, "step")
+        self.cells.code(vm_header(step.credentials, block.options.get("timeout")) + body,
+                        "step")
 
     def _exercise(self, block: Directive) -> None:
         self.exercises += 1
