@@ -1,0 +1,65 @@
+"""Every notebook runs under nbclient with no cell error.
+
+No lab host here: the host cells use the dry-run transport (bash parses each cell and runs
+nothing) and strict mode (a cell whose shell does not parse, a magic that fails, a Python
+error: each stops the notebook). %check lists the lab's real checks, %save_answers validates
+the answers against the graders' questions. The same notebooks run for real against a lab
+host in the end-to-end suite (STACKLAB_NOTEBOOK_TARGET=ssh://…).
+"""
+
+from __future__ import annotations
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+from stacklab.catalog import LABS
+from stacklab.notebooks.builder import AUDIENCES, output_path
+
+from conftest import ROOT
+
+# A known fault of the reference solution's data, not of the notebooks: the endpoint URL
+# '%(project_id)s' of step 07-cinder-identity is unquoted, so bash cannot parse that cell.
+# strict=True: once the solutions quote it, this marker fails and must go.
+KNOWN_BROKEN = {("07-volume-host", "instructor"):
+                "solutions: step 07-cinder-identity's endpoint URL %(project_id)s is unquoted"}
+
+
+def execute(nb: nbformat.NotebookNode, monkeypatch) -> nbformat.NotebookNode:
+    monkeypatch.setenv("STACKLAB_NOTEBOOK_TARGET", "dry-run")
+    monkeypatch.setenv("STACKLAB_NOTEBOOK_STRICT", "1")
+    NotebookClient(nb, timeout=180, kernel_name="python3", resources={
+        "metadata": {"path": str(ROOT)}}).execute()
+    return nb
+
+
+CASES = [pytest.param(lab, audience, id=f"{lab.name}-{audience}", marks=(
+    [pytest.mark.xfail(reason=KNOWN_BROKEN[(lab.name, audience)], strict=True,
+                       raises=CellExecutionError)]
+    if (lab.name, audience) in KNOWN_BROKEN else []))
+    for lab in LABS for audience in AUDIENCES]
+
+
+@pytest.mark.parametrize(("lab", "audience"), CASES)
+def test_the_notebook_runs_without_a_cell_error(lab, audience, monkeypatch):
+    nb = execute(nbformat.read(output_path(ROOT, lab, audience), as_version=4), monkeypatch)
+    outputs = {cell.id: cell.outputs for cell in nb.cells if cell.cell_type == "code"}
+    setup = "".join(o.get("text", "") for o in outputs[f"{lab.number:02d}-001-setup"])
+    assert "%%vm runs on: dry run" in setup
+    check = next(out for cid, out in outputs.items() if cid.endswith("-check"))
+    html = check[0]["data"]["text/html"]
+    assert "nothing was checked" in html and "<table" in html  # the lab's real checks
+
+
+@pytest.mark.parametrize("broken", [
+    "%%vm\nif true; then echo missing fi\n",       # shell that does not parse
+    "%%vm --rc nobody\nhostname\n",                 # a bad option
+    "%check 99\n",                                  # no such lab
+    "answers = {'iaas': 'z'}\n%save_answers 1 answers\n",  # no such choice
+], ids=["shell-syntax", "bad-option", "no-such-lab", "bad-answer"])
+def test_a_broken_cell_fails_the_run(broken, monkeypatch):
+    nb = nbformat.read(output_path(ROOT, LABS[0], "learner"), as_version=4)
+    nb.cells.insert(2, nbformat.v4.new_code_cell(broken, id="broken"))
+    with pytest.raises(CellExecutionError):
+        execute(nb, monkeypatch)

@@ -1,0 +1,106 @@
+"""%%vm against a real OpenSSH server on loopback: streaming, exit codes, timeouts, and one
+connection for the whole notebook."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from stacklab.notebooks.session import Session
+from stacklab.notebooks.transport import SSHTransport
+
+pytestmark = pytest.mark.integration
+
+
+def session_for(sshd) -> Session:
+    t = sshd.target
+    return Session(spec=f"ssh://{t.user}@{t.hostname}:{t.port}?key={t.key_file}")
+
+
+def still_running(transport: SSHTransport, pattern: str) -> bool:
+    seen: list[str] = []
+    # '[x]' keeps pgrep from matching this very command line
+    transport.run(f"pgrep -f '{pattern[:-1]}[{pattern[-1]}]' || true", timeout=10,
+                  stdout=seen.append, stderr=seen.append)
+    return bool("".join(seen).strip())
+
+
+def test_output_streams_as_it_comes(sshd):
+    transport = SSHTransport(sshd.target)
+    events: list[tuple[float, str, str]] = []
+    outcome = transport.run("echo first; sleep 1.5; echo second >&2; echo third",
+                            timeout=30,
+                            stdout=lambda text: events.append((time.monotonic(), "out", text)),
+                            stderr=lambda text: events.append((time.monotonic(), "err", text)))
+    transport.close()
+    assert outcome.ok
+    assert [(kind, text) for _, kind, text in events] == [
+        ("out", "first\n"), ("err", "second\n"), ("out", "third\n")]
+    assert events[1][0] - events[0][0] >= 1.2  # 'first' arrived before the sleep ended
+
+
+def test_a_non_zero_exit_is_shown_in_red_with_its_code(sshd, run_magic):
+    out, err, shown = run_magic(session_for(sshd), "cell", "vm", "",
+                                "echo partial\necho oops >&2\nexit 42")
+    assert (out, err) == ("partial\n", "oops\n")
+    assert shown[0]["text/plain"] == "✘ exit code 42"
+    assert 'style="color:#b00020' in shown[0]["text/html"]
+
+
+def test_a_timeout_stops_the_command_on_the_host(sshd):
+    transport = SSHTransport(sshd.target)
+    started = time.monotonic()
+    outcome = transport.run("echo started; sleep 47.25", timeout=2, stdout=lambda _: None,
+                            stderr=lambda _: None)
+    assert outcome.timed_out and outcome.exit_code == 124
+    assert time.monotonic() - started < 10
+    assert not still_running(transport, "sleep 47.25")
+    transport.close()
+
+
+def test_an_interrupt_stops_the_command_on_the_host(sshd):
+    transport = SSHTransport(sshd.target)
+
+    def interrupt(_text: str) -> None:
+        raise KeyboardInterrupt  # what the kernel raises when the learner presses stop
+
+    outcome = transport.run("echo go; sleep 53.75", timeout=60, stdout=interrupt,
+                            stderr=lambda _: None)
+    assert outcome.interrupted and outcome.exit_code == 130
+    deadline = time.monotonic() + 5
+    while still_running(transport, "sleep 53.75") and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not still_running(transport, "sleep 53.75")
+    transport.close()
+
+
+def test_one_ssh_connection_serves_every_cell_of_the_notebook(sshd, run_magic):
+    before = sshd.logins()
+    session = session_for(sshd)
+    for n in range(12):
+        out, _, _ = run_magic(session, "cell", "vm", "", f"echo cell {n}")
+        assert out == f"cell {n}\n"
+    run_magic(session, "cell", "vm", "--timeout 1", "sleep 5")  # a timed-out cell, too
+    out, _, _ = run_magic(session, "cell", "vm", "", "echo after")
+    assert out == "after\n"
+    assert sshd.logins() - before == 1
+    assert session.transport().connections_opened == 1
+    session.close()
+
+
+def test_a_dropped_connection_is_opened_again(sshd, run_magic):
+    session = session_for(sshd)
+    run_magic(session, "cell", "vm", "", "true")
+    session.transport().connection.client.get_transport().close()  # the host went away
+    out, _, _ = run_magic(session, "cell", "vm", "", "echo back")
+    assert out == "back\n" and session.transport().connections_opened == 2
+    session.close()
+
+
+def test_an_unreachable_host_is_one_line(run_magic):
+    from loopback_sshd import free_port
+
+    session = Session(spec=f"ssh://nobody@127.0.0.1:{free_port()}")
+    _, _, shown = run_magic(session, "cell", "vm", "", "true")
+    assert shown[0]["text/plain"].startswith("stacklab: cannot reach the lab host ssh://")
