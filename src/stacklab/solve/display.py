@@ -40,7 +40,8 @@ class RichReporter:
 
     def step_finished(self, step: Step, outcome: Outcome, seconds: float) -> None:
         self.console.print(f"  {MARK[outcome]} {step.id:<28} {step.title}  "
-                           f"[dim]{outcome.value}, {seconds:.1f}s[/dim]", highlight=False)
+                           f"[dim]{outcome.value}, {seconds:.1f}s[/dim]", highlight=False,
+                           soft_wrap=True)
         self.progress.advance(self.steps)
 
     def lab_finished(self, solution: LabSolution, seconds: float) -> None:
