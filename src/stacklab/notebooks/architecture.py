@@ -160,7 +160,7 @@ def draw(facts: HostFacts, title: str = "The lab host, live") -> str:
     for a, b in spec["links"]:
         _link(svg, boxes[a], boxes[b], bw, bh)
     client = spec["client"]
-    _box(svg, client, bw, bh, ("#ffffff", "#37474f", ""), client["detail"], "client")
+    _box(svg, client, bw, bh, ("#ffffff", "#37474f", ""), "", "client")
     for component in spec["components"]:
         state, why = state_of(component, facts)
         _box(svg, component, bw, bh, COLOURS[state], why or COLOURS[state][2],
@@ -196,11 +196,13 @@ def _box(svg: ET.Element, box: dict[str, Any], bw: int, bh: int,
     ET.SubElement(g, "rect", x=str(box["x"]), y=str(box["y"]), width=str(bw), height=str(bh),
                   rx="8", fill=fill, stroke=stroke, **{"stroke-width": "2"})
     cx = str(box["x"] + bw // 2)
-    label = box["label"] + (f" · {box['project']}" if box.get("project") else "")
-    rows = [(label, "13", "bold", "#212121"), (f"2012: {box['was']}", "10", "normal", "#616161"),
-            (_clip(status, 30), "11", "normal", stroke)]
+    rows = [(box["label"], "13", "bold", "#212121"),
+            (box.get("project") or box.get("detail", ""), "11", "normal", "#212121"),
+            (f"2012: {box['was']}", "10", "normal", "#616161")]
+    if box.get("project"):
+        rows.append((_clip(status, 30), "11", "normal", stroke))
     for k, (text, size, weight, colour) in enumerate(rows):
-        ET.SubElement(g, "text", x=cx, y=str(box["y"] + 22 + 20 * k), fill=colour,
+        ET.SubElement(g, "text", x=cx, y=str(box["y"] + 20 + 17 * k), fill=colour,
                       **{"text-anchor": "middle", "font-size": size,
                          "font-weight": weight}).text = text
 
