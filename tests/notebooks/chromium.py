@@ -22,7 +22,7 @@ CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--no-first-run", "--disable-sync",
          "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0",
-         "--host-resolver-rules=MAP * ~NOTFOUND"]
+         "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"]
 
 
 def available() -> str | None:
@@ -46,13 +46,14 @@ class Browser:
     def __init__(self, ws_url: str) -> None:
         import websocket
 
-        self.ws = websocket.create_connection(ws_url, timeout=30)
+        self.ws = websocket.create_connection(ws_url, timeout=90)
         self.ids = itertools.count(1)
         self.events: list[dict] = []
 
     def call(self, method: str, **params) -> dict:
         msg_id = next(self.ids)
         self.ws.send(json.dumps({"id": msg_id, "method": method, "params": params}))
+        self.ws.settimeout(90)
         while True:
             message = json.loads(self.ws.recv())
             if message.get("id") == msg_id:
@@ -60,6 +61,20 @@ class Browser:
                     raise RuntimeError(f"{method}: {message['error']}")
                 return message.get("result", {})
             self.events.append(message)
+
+    def evaluate(self, expression: str, await_promise: bool) -> object:
+        """The value of a JS expression; once more after a redirect (a login, say)."""
+        for _ in range(3):
+            try:
+                result = self.call("Runtime.evaluate", expression=expression,
+                                   returnByValue=True, awaitPromise=await_promise)
+                return result.get("result", {}).get("value")
+            except RuntimeError as exc:
+                if "navigated" not in str(exc):
+                    raise
+                self.events = [e for e in self.events if e.get("method") != "Page.loadEventFired"]
+                self.wait_for("Page.loadEventFired", 60)
+        raise RuntimeError("the page kept navigating")
 
     def wait_for(self, method: str, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -109,18 +124,19 @@ def chromium() -> Iterator[Browser]:
         shutil.rmtree(profile, ignore_errors=True)
 
 
-def load_page(url: str, probes: dict[str, str]) -> PageReport:
+def load_page(url: str, probes: dict[str, str], *, await_promises: bool = False) -> PageReport:
     """Open `url`, wait for it to load, evaluate each probe (JS expression) and report."""
     report = PageReport()
     with chromium() as browser:
         for domain in ("Page", "Runtime", "Log", "Network"):
             browser.call(f"{domain}.enable")
-        browser.call("Page.navigate", url=url)
+        navigated = browser.call("Page.navigate", url=url)
+        if navigated.get("errorText"):
+            report.errors.append(f"navigation: {navigated['errorText']}")
         browser.wait_for("Page.loadEventFired", 60)
         browser.drain(1.5)  # late scripts and their errors
         for name, expression in probes.items():
-            result = browser.call("Runtime.evaluate", expression=expression, returnByValue=True)
-            report.values[name] = result.get("result", {}).get("value")
+            report.values[name] = browser.evaluate(expression, await_promises)
         for event in browser.events:
             method, params = event.get("method"), event.get("params", {})
             if method == "Runtime.exceptionThrown":
