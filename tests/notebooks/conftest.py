@@ -12,7 +12,7 @@ sys.path.insert(0, str(HERE))
 
 from loopback_sshd import available, loopback_sshd  # noqa: E402
 
-ROOT = HERE.parents[1]
+
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 import json
 import shutil
 import subprocess
@@ -17,7 +18,7 @@ from stacklab.notebooks.labtext import Directive, lab_text_path, load
 from stacklab.notebooks.sync import committed_settings, default_inputs, drift
 from stacklab.settings import DEFAULT_FILE
 
-from conftest import ROOT
+ROOT = Path(__file__).resolve().parents[2]
 
 COMMITTED = [output_path(ROOT, lab, audience) for lab in LABS for audience in AUDIENCES]
 

@@ -9,6 +9,7 @@ host in the end-to-end suite (STACKLAB_NOTEBOOK_TARGET=ssh://…).
 
 from __future__ import annotations
 
+from pathlib import Path
 import nbformat
 import pytest
 from nbclient import NotebookClient
@@ -17,7 +18,7 @@ from nbclient.exceptions import CellExecutionError
 from stacklab.catalog import LABS
 from stacklab.notebooks.builder import AUDIENCES, output_path
 
-from conftest import ROOT
+ROOT = Path(__file__).resolve().parents[2]
 
 # A known fault of the reference solution's data, not of the notebooks: the endpoint URL
 # '%(project_id)s' of step 07-cinder-identity is unquoted, so bash cannot parse that cell.

@@ -3,6 +3,7 @@ no console error, fetches nothing from the network, and shows what the learner s
 
 from __future__ import annotations
 
+from pathlib import Path
 import nbformat
 import pytest
 from nbclient import NotebookClient
@@ -11,8 +12,8 @@ from stacklab.catalog import lab
 from stacklab.notebooks.builder import output_path
 from stacklab.notebooks.export import to_html
 
-from chromium import available, load_page
-from conftest import ROOT
+from headless_chromium import available, load_page
+ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.integration
 

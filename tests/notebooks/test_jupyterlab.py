@@ -3,6 +3,7 @@ cells run with no setup (the magics load from the notebook's first cell)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 import contextlib
 import json
 import os
@@ -18,9 +19,9 @@ import pytest
 from stacklab.catalog import lab
 from stacklab.notebooks.builder import output_path
 
-from chromium import available as chromium_missing
-from chromium import load_page
-from conftest import ROOT
+from headless_chromium import available as chromium_missing
+from headless_chromium import load_page
+ROOT = Path(__file__).resolve().parents[2]
 from loopback_sshd import free_port
 
 pytestmark = pytest.mark.integration
