@@ -44,6 +44,14 @@ USER_KEYS = ("ansible_user", "ansible_ssh_user")
 KEY_KEYS = ("ansible_ssh_private_key_file", "ansible_private_key_file")
 PROVIDER_KEY = "stacklab_provider"
 NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.@+\-]*$")
+ALIASES = {old: keys[0] for keys in (HOST_KEYS, PORT_KEYS, USER_KEYS, KEY_KEYS)
+           for old in keys[1:]}
+
+
+def _canonical(values: dict[str, Any]) -> dict[str, Any]:
+    """Ansible's older names (ansible_ssh_user …) as the current ones, per layer: a host's
+    own ansible_ssh_user must still win over a group's ansible_user."""
+    return {ALIASES.get(k, k): v for k, v in values.items() if k != "__lines__"}
 
 
 class InventoryError(StacklabError):
@@ -174,7 +182,8 @@ def parse_ini(path: Path, text: str) -> list[Target]:
             key, sep, value = line.partition("=")
             if not sep:
                 raise InventoryError(path, number, f"expected key=value in [{section}:vars]")
-            group_vars.setdefault(section, {})[key.strip()] = value.strip()
+            group_vars.setdefault(section, {})[ALIASES.get(key.strip(), key.strip())] = \
+                value.strip()
         elif kind == "children":
             children.setdefault(section, []).append(fields[0])
         else:
@@ -184,7 +193,7 @@ def parse_ini(path: Path, text: str) -> list[Target]:
                 key, sep, value = pair.partition("=")
                 if not sep:
                     raise InventoryError(path, number, f"{name}: '{pair}' is not key=value")
-                values[key] = value
+                values[ALIASES.get(key, key)] = value
             if re.search(r"\[\d+:\d+\]", name):
                 raise InventoryError(path, number, f"{name}: host ranges are not supported; "
                                                    "list one host per student")
@@ -253,7 +262,7 @@ def parse_yaml(path: Path, text: str) -> list[Target]:
                 raise InventoryError(path, lines.get(key, line),
                                      f"group '{group}': unknown key '{key}' (hosts, vars, "
                                      "children)")
-        variables = {**inherited, **_plain(body.get("vars") or {})}
+        variables = {**inherited, **_canonical(body.get("vars") or {})}
         hosts = body.get("hosts") or {}
         if not isinstance(hosts, dict):
             raise InventoryError(path, lines.get("hosts", line),
@@ -267,7 +276,8 @@ def parse_yaml(path: Path, text: str) -> list[Target]:
                 raise InventoryError(path, at, f"host '{name}': expected a mapping of "
                                                "ansible_* variables")
             previous = found.get(str(name), (at, {}))
-            found[str(name)] = (previous[0], {**previous[1], **variables, **_plain(values or {})})
+            found[str(name)] = (previous[0], {**previous[1], **variables,
+                                              **_canonical(values or {})})
         kids = body.get("children") or {}
         if not isinstance(kids, dict):
             raise InventoryError(path, lines.get("children", line),
@@ -285,6 +295,3 @@ def parse_yaml(path: Path, text: str) -> list[Target]:
     targets.sort(key=lambda item: item[0])
     return _unique(path, targets)
 
-
-def _plain(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in values.items() if k != "__lines__"}

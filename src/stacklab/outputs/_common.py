@@ -6,7 +6,7 @@ from stacklab.catalog import lab as lab_of
 from stacklab.grading.model import CheckResult, ClassReport, RunResult
 from stacklab.grading.redact import redact
 
-MARK = {"passed": "✔", "failed": "✘", "error": "✘", "timeout": "⌛", "not-run": "·",
+MARK = {"passed": "✔", "failed": "✘", "error": "✘", "timeout": "✘", "not-run": "·",
         "n/a": "–"}
 HOST_STATUS = {"ok": "graded", "unreachable": "unreachable", "refused": "key refused",
                "timeout": "timed out", "error": "error"}
@@ -42,3 +42,8 @@ def detail(check: CheckResult) -> str:
     if check.hint and not check.ok:
         parts.append("hint: " + clean(check.hint))
     return "\n".join(parts)
+
+
+def lab_cell(run: RunResult, lab: int, empty: str = "–") -> str:
+    """A host's points for a lab, or `empty` when that lab was not graded on it."""
+    return points(run.lab_points(lab)[0]) if run.for_lab(lab) else empty

@@ -6,7 +6,7 @@ import csv
 import io
 
 from stacklab.grading.model import ClassReport
-from stacklab.outputs._common import clean, host_label, lab_numbers, lab_short, points
+from stacklab.outputs._common import clean, host_label, lab_cell, lab_numbers, lab_short, points
 
 NAME = "csv"
 SUFFIX = ".csv"
@@ -28,6 +28,6 @@ def render(report: ClassReport) -> str:
                     + [points(sum(maxima.values())), points(sum(maxima.values())), ""])
     for host in report.hosts:
         writer.writerow([host.name, host.url, host_label(host)]
-                        + [points(host.lab_points(n)[0]) for n in labs]
+                        + [lab_cell(host, n, "") for n in labs]
                         + [points(host.points), points(host.max_points), clean(host.reason)])
     return out.getvalue()

@@ -13,6 +13,7 @@ from stacklab.outputs._common import (
     MARK,
     clean,
     host_label,
+    lab_cell,
     lab_numbers,
     lab_short,
     lab_title,
@@ -38,7 +39,7 @@ tr.lab td{background:#f7f9fb;font-weight:600}
 _ENV = Environment(autoescape=select_autoescape(default=True), trim_blocks=True,
                    lstrip_blocks=True)
 _ENV.filters.update(points=points, clean=clean, lab_title=lab_title, lab_short=lab_short)
-_ENV.globals.update(MARK=MARK, host_label=host_label)
+_ENV.globals.update(MARK=MARK, host_label=host_label, lab_cell=lab_cell)
 
 CHECKS = _ENV.from_string("""
 <table class="stacklab-check">
@@ -75,7 +76,7 @@ PAGE = _ENV.from_string("""<!DOCTYPE html>
 {% for h in report.hosts %}
 <tr><td><a href="#{{ loop.index }}">{{ h.name }}</a></td>
 <td class="{{ 'passed' if h.status == 'ok' else 'failed' }}">{{ host_label(h) }}</td>
-{% for n in labs %}<td class="num">{{ h.lab_points(n)[0] | points }}</td>{% endfor %}
+{% for n in labs %}<td class="num">{{ lab_cell(h, n) }}</td>{% endfor %}
 <td class="num">{{ h.points | points }}/{{ h.max_points | points }}</td></tr>
 {% endfor %}
 </tbody></table>

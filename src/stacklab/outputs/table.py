@@ -13,6 +13,7 @@ from stacklab.outputs._common import (
     MARK,
     clean,
     host_label,
+    lab_cell,
     lab_numbers,
     lab_short,
     lab_title,
@@ -73,7 +74,7 @@ def class_table(report: ClassReport) -> Table:
     for host in report.hosts:
         style = "" if host.status == "ok" else "red"
         table.add_row(host.name, Text(host_label(host), style=style),
-                      *[points(host.lab_points(n)[0]) for n in labs],
+                      *[lab_cell(host, n) for n in labs],
                       f"{points(host.points)}/{points(host.max_points)}",
                       Text(clean(host.reason), style=style))
     return table
