@@ -29,8 +29,8 @@ from stacklab.solve.profile import Profile, load_profile
 from stacklab.solve.rendering import context, evaluate, render
 
 STEP_KEYS = {"id", "title", "why", "tutorial", "when", "credentials", "timeout", "interval",
-             "check", "modern", "restart", "recommends", "start", "content", "mode", "sudo",
-             *kinds.KINDS}
+             "check", "modern", "unless", "restart", "recommends", "start", "content", "mode",
+             "sudo", *kinds.KINDS}
 CREDENTIALS = (None, "admin", "project")
 DEFAULT_SSH_USER = "{ssh user}"  # shown by dry runs that never connect
 

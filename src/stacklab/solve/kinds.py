@@ -1,7 +1,8 @@
 """Step kinds: the common shapes of a step, turned into modern/check/apply commands.
 
 A step file names one kind per step:
-  run       shell: its own ``check`` and ``apply`` (and ``modern`` to show, if different)
+  run       shell: its own ``check`` and commands (``unless``: skip them when it passes;
+            ``modern``: what to show, if different)
   packages  install packages (a list, ``profile`` = this lab's, ``standin:NAME``)
   ini       set INI options with crudini, then restart the services named in ``restart``
   file      a file with exactly this content (and mode)
@@ -104,10 +105,15 @@ def ini_kind(spec: dict[str, Any], profile: Profile, lab: int) -> Commands:
                 got = f"$(sudo crudini --get {path} {shlex.quote(section)} {key} 2>/dev/null)"
                 checks.append(f'[ "{got}" = {shlex.quote(ini_value(value))} ]')
         modern.append(heredoc(f"sudo crudini --merge {path}", "\n".join(lines)))
+    apply = list(modern)
     restart = spec.get("restart") or []
     if restart:
         modern.append("sudo systemctl restart " + " ".join(restart))
-    return Commands(modern, " &&\n".join(checks), list(modern))
+        # One by one: Debian's nova units share /run/nova, which a unit removes when it
+        # stops; restarted together, one may start while another takes the folder away.
+        apply.append("for unit in " + " ".join(restart) + "; do\n"
+                     '  sudo systemctl restart "$unit"\ndone')
+    return Commands(modern, " &&\n".join(checks), apply)
 
 
 def file_kind(spec: dict[str, Any], profile: Profile, lab: int) -> Commands:
@@ -142,12 +148,12 @@ def keystone_kind(spec: dict[str, Any], profile: Profile, lab: int) -> Commands:
     k = spec["keystone"]
     name, kind, user, region = k["name"], k["type"], k["user"], k["region"]
     desc, password = shlex.quote(k["description"]), shlex.quote(str(k["password"]))
-    url = k["url"]
+    url, shown_url = k["url"], shlex.quote(k["url"])
     interfaces = ("public", "internal", "admin")
     modern = [f"openstack user create --domain default --password {password} {user}",
               f"openstack role add --project service --user {user} admin",
               f"openstack service create --name {name} --description {desc} {kind}",
-              *(f"openstack endpoint create --region {region} {kind} {i} {url}"
+              *(f"openstack endpoint create --region {region} {kind} {i} {shown_url}"
                 for i in interfaces)]
     apply = [f"openstack user show {user} >/dev/null 2>&1 || "
              f"openstack user create --domain default --password {password} {user}",
@@ -157,7 +163,7 @@ def keystone_kind(spec: dict[str, Any], profile: Profile, lab: int) -> Commands:
              f"openstack service create --name {name} --description {desc} {kind}",
              *(f"openstack endpoint list --service {name} --interface {i} --region {region} "
                f"-f value -c ID | grep -q . || "
-               f"openstack endpoint create --region {region} {name} {i} {url}"
+               f"openstack endpoint create --region {region} {name} {i} {shown_url}"
                for i in interfaces)]
     check = all_of(
         f"openstack role assignment list --user {user} --project service --names -f value "
@@ -169,11 +175,17 @@ def keystone_kind(spec: dict[str, Any], profile: Profile, lab: int) -> Commands:
 
 
 def run_kind(spec: dict[str, Any], profile: Profile, lab: int) -> Commands:
-    apply = spec["run"]
-    apply = [apply] if isinstance(apply, str) else list(apply)
+    """Commands of its own; ``unless`` (a read-only command) skips them all when it passes,
+    so that a create is not repeated when only a later part of the check failed."""
+    commands = spec["run"]
+    commands = [commands] if isinstance(commands, str) else list(commands)
     if "check" not in spec:
         raise StacklabError(f"solutions: lab {lab}: step '{spec.get('id')}' has no check")
-    return Commands(list(apply), "", apply)
+    apply = list(commands)
+    if spec.get("unless"):
+        apply = [f"if ! {spec['unless']} >/dev/null 2>&1; then\n"
+                 + "\n".join(commands) + "\nfi"]
+    return Commands(list(commands), "", apply)
 
 
 def wait_kind(spec: dict[str, Any], profile: Profile, lab: int) -> Commands:
