@@ -20,13 +20,6 @@ from stacklab.notebooks.builder import AUDIENCES, output_path
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# A known fault of the reference solution's data, not of the notebooks: the endpoint URL
-# '%(project_id)s' of step 07-cinder-identity is unquoted, so bash cannot parse that cell.
-# strict=True: once the solutions quote it, this marker fails and must go.
-KNOWN_BROKEN = {("07-volume-host", "instructor"):
-                "solutions: step 07-cinder-identity's endpoint URL %(project_id)s is unquoted"}
-
-
 def execute(nb: nbformat.NotebookNode, monkeypatch) -> nbformat.NotebookNode:
     monkeypatch.setenv("STACKLAB_NOTEBOOK_TARGET", "dry-run")
     monkeypatch.setenv("STACKLAB_NOTEBOOK_STRICT", "1")
@@ -35,11 +28,8 @@ def execute(nb: nbformat.NotebookNode, monkeypatch) -> nbformat.NotebookNode:
     return nb
 
 
-CASES = [pytest.param(lab, audience, id=f"{lab.name}-{audience}", marks=(
-    [pytest.mark.xfail(reason=KNOWN_BROKEN[(lab.name, audience)], strict=True,
-                       raises=CellExecutionError)]
-    if (lab.name, audience) in KNOWN_BROKEN else []))
-    for lab in LABS for audience in AUDIENCES]
+CASES = [pytest.param(lab, audience, id=f"{lab.name}-{audience}")
+         for lab in LABS for audience in AUDIENCES]
 
 
 @pytest.mark.parametrize(("lab", "audience"), CASES)
