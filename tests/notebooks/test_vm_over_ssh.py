@@ -29,7 +29,7 @@ def still_running(transport: SSHTransport, pattern: str) -> bool:
 def test_output_streams_as_it_comes(sshd):
     transport = SSHTransport(sshd.target)
     events: list[tuple[float, str, str]] = []
-    outcome = transport.run("echo first; sleep 1.5; echo second >&2; echo third",
+    outcome = transport.run("echo first; sleep 1.5; echo second >&2; sleep 0.5; echo third",
                             timeout=30,
                             stdout=lambda text: events.append((time.monotonic(), "out", text)),
                             stderr=lambda text: events.append((time.monotonic(), "err", text)))
