@@ -1,8 +1,9 @@
 """A real OpenSSH server on loopback, for the %%vm tests and the benchmark.
 
 It runs as the current user (root on the build machines) from a throwaway folder named
-sln-sshd-*, with its own host key and a fresh client key, and logs every login so a test
-can count the SSH connections a notebook opened.
+sln-sshd-*, with its own host key, a fresh client key and a home folder of its own for the
+sessions (so nothing lands in the real user's home), and logs every login so a test can
+count the SSH connections a notebook opened.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ SSHD = "/usr/sbin/sshd"
 class LoopbackSSHD:
     target: Target
     log: Path
+    home: Path  # the sessions' $HOME: a throwaway folder, not the real user's home
 
     def logins(self) -> int:
         """How many SSH connections the server has accepted so far."""
@@ -56,6 +58,8 @@ def loopback_sshd() -> Iterator[LoopbackSSHD]:
         shutil.copy(folder / "client_key.pub", folder / "authorized_keys")
         port = free_port()
         user = _user()
+        home = folder / "home"
+        home.mkdir()
         (folder / "sshd_config").write_text(f"""\
 Port {port}
 ListenAddress 127.0.0.1
@@ -70,6 +74,7 @@ KbdInteractiveAuthentication no
 PermitRootLogin prohibit-password
 MaxSessions 100
 LogLevel INFO
+SetEnv HOME={home}
 """)
         Path("/run/sshd").mkdir(exist_ok=True)  # sshd's privilege separation folder
         log = folder / "sshd.log"
@@ -77,7 +82,7 @@ LogLevel INFO
         _wait_for(port, proc)
         yield LoopbackSSHD(Target(hostname="127.0.0.1", port=port, user=user,
                                   key_file=str(folder / "client_key"), name="loopback",
-                                  provider="vagrant"), log)
+                                  provider="vagrant"), log, home)
     finally:
         if proc is not None:
             proc.terminate()

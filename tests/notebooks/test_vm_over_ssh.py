@@ -104,3 +104,22 @@ def test_an_unreachable_host_is_one_line(run_magic):
     session = Session(spec=f"ssh://nobody@127.0.0.1:{free_port()}")
     _, _, shown = run_magic(session, "cell", "vm", "", "true")
     assert shown[0]["text/plain"].startswith("stacklab: cannot reach the lab host ssh://")
+
+
+def test_answers_saved_then_checked_on_the_host(sshd, run_magic, shell):
+    """Lab 1 end to end over SSH: the notebook saves the answers, the graders (their own
+    run, over SSH) read them, %check shows ✔ and ✘ with points and hints."""
+    from stacklab.notebooks.knowledge import questions
+
+    qs = questions(1)
+    wrong = next(key for key in qs[0].keys if key != qs[0].answer)
+    shell.user_ns["answers"] = {q.id: q.answer for q in qs} | {qs[0].id: wrong}
+    session = session_for(sshd)
+    out, _, _ = run_magic(session, "line", "save_answers", "1 answers")
+    assert out.startswith(f"✔ {len(qs)} of {len(qs)} answer(s) to lab 1 saved on ssh://")
+    assert (sshd.home / ".stacklab" / "answers" / "01.json").is_file()
+    _, _, shown = run_magic(session, "line", "check", "1")
+    table = shown[0]["text/html"]
+    assert table.count("✔") >= len(qs) - 1 and "✘" in table
+    assert qs[0].title in table
+    session.close()
