@@ -12,20 +12,16 @@ from __future__ import annotations
 from pathlib import Path
 import nbformat
 import pytest
-from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 from stacklab.catalog import LABS
 from stacklab.notebooks.builder import AUDIENCES, output_path
+from stacklab.notebooks.execute import run_notebook
 
 ROOT = Path(__file__).resolve().parents[2]
 
-def execute(nb: nbformat.NotebookNode, monkeypatch) -> nbformat.NotebookNode:
-    monkeypatch.setenv("STACKLAB_NOTEBOOK_TARGET", "dry-run")
-    monkeypatch.setenv("STACKLAB_NOTEBOOK_STRICT", "1")
-    NotebookClient(nb, timeout=180, kernel_name="python3", resources={
-        "metadata": {"path": str(ROOT)}}).execute()
-    return nb
+def execute(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    return run_notebook(nb, target="dry-run", strict=True, cell_timeout=120, cwd=ROOT)
 
 
 CASES = [pytest.param(lab, audience, id=f"{lab.name}-{audience}")
@@ -33,8 +29,8 @@ CASES = [pytest.param(lab, audience, id=f"{lab.name}-{audience}")
 
 
 @pytest.mark.parametrize(("lab", "audience"), CASES)
-def test_the_notebook_runs_without_a_cell_error(lab, audience, monkeypatch):
-    nb = execute(nbformat.read(output_path(ROOT, lab, audience), as_version=4), monkeypatch)
+def test_the_notebook_runs_without_a_cell_error(lab, audience):
+    nb = execute(nbformat.read(output_path(ROOT, lab, audience), as_version=4))
     outputs = {cell.id: cell.outputs for cell in nb.cells if cell.cell_type == "code"}
     setup = "".join(o.get("text", "") for o in outputs[f"{lab.number:02d}-001-setup"])
     assert "%%vm runs on: dry run" in setup
@@ -49,8 +45,8 @@ def test_the_notebook_runs_without_a_cell_error(lab, audience, monkeypatch):
     "%check 99\n",                                  # no such lab
     "answers = {'iaas': 'z'}\n%save_answers 1 answers\n",  # no such choice
 ], ids=["shell-syntax", "bad-option", "no-such-lab", "bad-answer"])
-def test_a_broken_cell_fails_the_run(broken, monkeypatch):
+def test_a_broken_cell_fails_the_run(broken):
     nb = nbformat.read(output_path(ROOT, LABS[0], "learner"), as_version=4)
     nb.cells.insert(2, nbformat.v4.new_code_cell(broken, id="broken"))
     with pytest.raises(CellExecutionError):
-        execute(nb, monkeypatch)
+        execute(nb)

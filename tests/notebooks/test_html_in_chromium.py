@@ -6,10 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 import nbformat
 import pytest
-from nbclient import NotebookClient
 
 from stacklab.catalog import lab
 from stacklab.notebooks.builder import output_path
+from stacklab.notebooks.execute import run_notebook
 from stacklab.notebooks.export import to_html
 
 from headless_chromium import available, load_page
@@ -33,18 +33,10 @@ def page(tmp_path_factory):
     why = available()
     if why:
         pytest.skip(why)
-    import os
-
     # lab 2 has the live picture, the questions, a %%vm cell and the check table
     nb = nbformat.read(output_path(ROOT, lab(2), "instructor"), as_version=4)
     nb.cells.append(nbformat.v4.new_code_cell("%%vm\nif then", id="syntax-error"))
-    saved = {k: os.environ.get(k) for k in ("STACKLAB_NOTEBOOK_TARGET",)}
-    os.environ["STACKLAB_NOTEBOOK_TARGET"] = "dry-run"
-    try:
-        NotebookClient(nb, timeout=180, kernel_name="python3").execute()
-    finally:
-        for key, value in saved.items():
-            os.environ.pop(key) if value is None else os.environ.__setitem__(key, value)
+    run_notebook(nb, target="dry-run", strict=False, cell_timeout=120, cwd=ROOT)
     html = tmp_path_factory.mktemp("sln-html") / "02-architecture.html"
     html.write_text(to_html(nb), encoding="utf-8")
     return load_page(html.as_uri(), PROBES)

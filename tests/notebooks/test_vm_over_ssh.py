@@ -3,6 +3,7 @@ connection for the whole notebook."""
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -123,3 +124,25 @@ def test_answers_saved_then_checked_on_the_host(sshd, run_magic, shell):
     assert table.count("✔") >= len(qs) - 1 and "✘" in table
     assert qs[0].title in table
     session.close()
+
+
+@pytest.mark.parametrize("number", [1, 2])
+def test_the_knowledge_labs_instructor_notebooks_run_for_real_over_ssh(sshd, number):
+    """Labs 1 and 2 need no OpenStack: their instructor notebooks run as they are against the
+    loopback host, in strict mode, and score full marks."""
+    from pathlib import Path
+
+    from stacklab.catalog import lab
+    from stacklab.notebooks.builder import output_path
+    from stacklab.notebooks.execute import run_notebook
+
+    t = sshd.target
+    root = Path(__file__).resolve().parents[2]
+    nb = run_notebook(output_path(root, lab(number), "instructor"),
+                      target=f"ssh://{t.user}@{t.hostname}:{t.port}?key={t.key_file}",
+                      strict=True, cell_timeout=120, cwd=root)
+    check = next(c for c in nb.cells if c.id.endswith("-check"))
+    table = check.outputs[0]["data"]["text/html"]
+    total = re.search(r'<tfoot>.*?class="num">([\d.]+)/([\d.]+)<', table, re.S)
+    assert total and total.group(1) == total.group(2) and float(total.group(2)) > 0, table
+    assert "✘" not in table
