@@ -74,7 +74,8 @@ def get(base: str, path: str, data: dict | None = None) -> dict:
 
 
 def execute(ws, code: str) -> tuple[str, list[dict]]:
-    """Run code in the kernel; (status of the reply, the iopub messages of that request)."""
+    """Run code in the kernel; (status of the reply, the iopub messages of that request,
+    each with the time it arrived under '_at')."""
     msg_id = uuid.uuid4().hex
     ws.send(json.dumps({
         "header": {"msg_id": msg_id, "username": "test", "session": uuid.uuid4().hex,
@@ -93,7 +94,7 @@ def execute(ws, code: str) -> tuple[str, list[dict]]:
         elif kind == "status" and message["content"]["execution_state"] == "idle":
             idle = True
         elif kind in ("stream", "display_data", "error", "execute_result"):
-            outputs.append(message["content"])
+            outputs.append({**message["content"], "_at": time.monotonic()})
     return status, outputs
 
 
@@ -118,6 +119,30 @@ def test_a_notebook_opens_and_its_first_cells_run(server):
             assert not [o for o in outputs if "ename" in o]
     finally:
         ws.close()
+
+
+def test_a_cells_output_reaches_the_browser_as_it_comes(server):
+    """Streaming through a real kernel: the first line arrives before the command ends."""
+    import websocket
+
+    session = get(server, "/api/sessions", {"path": "stream.ipynb", "type": "notebook",
+                                             "name": "stream.ipynb",
+                                             "kernel": {"name": "python3"}})
+    ws_url = server.replace("http", "ws") + f"/api/kernels/{session['kernel']['id']}/channels"
+    ws = websocket.create_connection(ws_url, header=[f"Authorization: token {TOKEN}"],
+                                     timeout=60)
+    try:
+        assert execute(ws, "%load_ext stacklab.notebooks.magics\n%vm_target local")[0] == "ok"
+        status, outputs = execute(ws, "%%vm\necho first; sleep 2; echo second")
+    finally:
+        ws.close()
+    assert status == "ok"
+    streams = [o for o in outputs if o.get("name") == "stdout"]
+    text = "".join(o["text"] for o in streams)
+    assert text == "first\nsecond\n"
+    first = next(o for o in streams if "first" in o["text"])
+    second = next(o for o in streams if "second" in o["text"])
+    assert second["_at"] - first["_at"] >= 1.5
 
 
 def test_jupyterlab_shows_the_notebook_without_errors(server):

@@ -89,11 +89,9 @@ def learner_errors(method: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _write(stream) -> Callable[[str], None]:
-    def write(text: str) -> None:
-        stream.write(text)
-        stream.flush()  # show progress as it comes (ipykernel batches the messages)
-
-    return write
+    # No flush per chunk: ipykernel sends what was written every 0.2 s on its own thread
+    # (a flush would wait for that thread, once per chunk of a chatty apt-get).
+    return stream.write
 
 
 @magics_class
