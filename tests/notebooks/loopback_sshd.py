@@ -85,9 +85,18 @@ SetEnv HOME={home}
                                   provider="vagrant"), log, home)
     finally:
         if proc is not None:
-            proc.terminate()
-            proc.wait(timeout=10)
+            stop_process(proc)
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def stop_process(proc: subprocess.Popen, grace: float = 10) -> None:
+    """SIGTERM, then SIGKILL if it is still there after `grace` seconds."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def _user() -> str:

@@ -22,7 +22,7 @@ from stacklab.notebooks.builder import output_path
 from headless_chromium import available as chromium_missing
 from headless_chromium import load_page
 ROOT = Path(__file__).resolve().parents[2]
-from loopback_sshd import free_port
+from loopback_sshd import free_port, stop_process
 
 pytestmark = pytest.mark.integration
 TOKEN = uuid.uuid4().hex
@@ -58,11 +58,7 @@ def server(tmp_path_factory):
             time.sleep(0.5)
         yield base
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc, grace=20)
 
 
 def get(base: str, path: str, data: dict | None = None) -> dict:
