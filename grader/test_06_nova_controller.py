@@ -16,11 +16,7 @@ def _nova(host):
 @check(points=1, title="Nova's databases exist",
        hint="CREATE DATABASE nova_api; nova; nova_cell0 and grant the nova user on each")
 def test_nova_databases_exist(host, settings):
-    catalog = mysql.catalog(host)
-    expect(catalog["ok"], found=f"MariaDB could not be read as root: {catalog['error']}")
-    missing = [d for d in settings.mysql.databases if d.startswith("nova")
-               and d not in catalog["databases"]]
-    expect(not missing, found="missing: " + ", ".join(missing))
+    mysql.expect_databases(host, settings, "nova")
 
 
 @check(points=2, title="nova.conf: my_ip is the lab address",

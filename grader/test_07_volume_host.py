@@ -31,11 +31,7 @@ def test_volume_group_is_on_the_second_disk(host, settings):
 @check(points=1, title="Cinder's database exists",
        hint="CREATE DATABASE cinder; and grant the cinder user on it")
 def test_cinder_database_exists(host, settings):
-    catalog = mysql.catalog(host)
-    expect(catalog["ok"], found=f"MariaDB could not be read as root: {catalog['error']}")
-    missing = [d for d in settings.mysql.databases if d.startswith("cinder")
-               and d not in catalog["databases"]]
-    expect(not missing, found="missing: " + ", ".join(missing))
+    mysql.expect_databases(host, settings, "cinder")
 
 
 @check(points=3,

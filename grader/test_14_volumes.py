@@ -39,7 +39,8 @@ def test_volume_is_attached_to_the_instance(cloud, settings):
 @check(points=3, title="inside the instance the volume is {s.volume.device}",
        hint="log in (ssh -i ~/{s.instance.private_key} <login user>@"
             "{s.network.floating.first_ip}) and look at /proc/partitions; the volume must be "
-            "the instance's second disk")
+            "the instance's second disk",
+       success="the tutorial is done: the volume is the instance's {s.volume.device}")
 def test_guest_sees_the_volume(host, cloud, settings):
     volume = _volume(cloud, settings)
     answer = guest.partitions(host, str(settings.network.floating.first_ip),

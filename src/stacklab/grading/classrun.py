@@ -10,6 +10,7 @@ every other host is graded all the same.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import signal
 import time
@@ -40,6 +41,7 @@ def _work(conn: Connection, target: Target, labs: list[int], check_timeout: floa
     from stacklab.grading.runner import run_checks
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
+    gc.disable()  # a short life: collecting would touch (and copy) the parent's pages
     try:
         result = run_checks(target, labs, check_timeout=check_timeout,
                             include_hidden=include_hidden, connect_timeout=connect_timeout,
@@ -75,6 +77,8 @@ def grade_class(targets: Sequence[Target], labs: Sequence[int | Lab] | str | Non
     started = time.monotonic()
     specs = {p: warm_up(chosen, p, include_hidden) for p in {t.provider for t in targets}}
     context = multiprocessing.get_context("fork")
+    gc.collect()
+    gc.freeze()  # what the parent holds stays shared with the workers, never re-scanned
     pending = list(enumerate(targets))
     running: list[_Worker] = []
     finished: dict[int, RunResult] = {}
@@ -122,6 +126,7 @@ def grade_class(targets: Sequence[Target], labs: Sequence[int | Lab] | str | Non
                 running.remove(worker)
                 finished[worker.index] = worker.result
                 emit(("done", worker.target, worker.result))
+    gc.unfreeze()
     return ClassReport(labs=chosen, hosts=[finished[i] for i in range(len(targets))],
                        duration=time.monotonic() - started)
 

@@ -1,7 +1,8 @@
 """How a grader test declares its check, and how it says what it found.
 
     @check(points=2, title="MariaDB listens on all addresses",
-           hint="tutorial §3: bind-address = 0.0.0.0 in the server's config, then restart")
+           hint="tutorial §3: bind-address = {s.mysql.bind_address}, then restart",
+           success="MariaDB answers on the lab network")
     def test_mariadb_listens_on_all_addresses(host, settings):
         ...
         expect(ok, found=f"MariaDB listens on {where}")

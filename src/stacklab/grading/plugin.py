@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import pytest
 
@@ -98,9 +99,12 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
 @pytest.fixture(scope="session")
 def settings(pytestconfig: pytest.Config):
     """The lab's settings as the host's provider sees them (lab.yaml + overrides)."""
-    from stacklab.settings import load_settings
+    found = _settings(pytestconfig)
+    if found is None:  # say why, as the loader words it
+        from stacklab.settings import load_settings
 
-    return load_settings(pytestconfig.getoption("--stacklab-provider"))
+        return load_settings(pytestconfig.getoption("--stacklab-provider"))
+    return found
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -235,13 +239,36 @@ def _settings(config: pytest.Config):
     """The settings (None when they cannot be read: the `settings` fixture will say why)."""
     if SETTINGS not in config.stash:
         from stacklab.errors import StacklabError
-        from stacklab.settings import load_settings
 
         try:
-            config.stash[SETTINGS] = load_settings(config.getoption("--stacklab-provider"))
+            config.stash[SETTINGS] = cached_settings(config.getoption("--stacklab-provider"))
         except StacklabError:
             config.stash[SETTINGS] = None
     return config.stash[SETTINGS]
+
+
+_SETTINGS_CACHE: dict[tuple, object] = {}
+
+
+def cached_settings(provider: str):
+    """load_settings(provider), read again only when a file or STACKLAB variable changed
+    (a class run's workers and a notebook's repeated checks share one parse)."""
+    from stacklab.settings import DEFAULT_FILE, LOCAL_FILE, load_settings
+
+    def stamp(path) -> float:
+        try:
+            return path.stat().st_mtime
+        except OSError:
+            return 0.0
+
+    env = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("STACKLAB")))
+    extra = os.environ.get("STACKLAB_SETTINGS")
+    key = (provider, env, stamp(DEFAULT_FILE), stamp(LOCAL_FILE),
+           stamp(Path(extra)) if extra else 0.0)
+    if key not in _SETTINGS_CACHE:
+        _SETTINGS_CACHE.clear()
+        _SETTINGS_CACHE[key] = load_settings(provider)
+    return _SETTINGS_CACHE[key]
 
 
 def _secrets(config: pytest.Config) -> list[str]:

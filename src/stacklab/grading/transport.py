@@ -10,6 +10,7 @@ travel there, never on a command line.
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import threading
 import time
@@ -19,6 +20,10 @@ from typing import Any
 import paramiko
 
 from stacklab.hosts.target import Target
+
+# paramiko logs a traceback for every failed connection; the reason reaches the report
+logging.getLogger("paramiko").addHandler(logging.NullHandler())
+logging.getLogger("paramiko").propagate = False
 
 # The options testinfra's own plugin passes when none are given on the command line; a
 # host cached under them is the one its `host` fixture hands to every grader module.
@@ -70,12 +75,16 @@ def connect(target: Target, timeout: float = 10.0) -> paramiko.SSHClient:
         client.close()
         raise HostUnreachable("timeout", f"{where}: no answer within {timeout:g} s") from None
     except paramiko.SSHException as exc:
+        # paramiko reports a silent server in several ways (banner, negotiation, "No existing
+        # session"), depending on which of its timers fires first: what counts is that no
+        # SSH greeting (the server's version line) ever came
+        transport = client.get_transport()
+        greeted = bool(transport is not None and transport.remote_version)
         client.close()
-        text = str(exc)
-        if "banner" in text.lower():
+        if not greeted:
             raise HostUnreachable("timeout", f"{where}: accepts connections but sends no "
                                              f"SSH greeting within {timeout:g} s") from None
-        raise HostUnreachable("error", f"{where}: SSH failed: {text}") from None
+        raise HostUnreachable("error", f"{where}: SSH failed: {exc}") from None
     except OSError as exc:
         client.close()
         raise HostUnreachable("unreachable", f"{where}: {exc.strerror or exc}") from None

@@ -54,7 +54,8 @@ CHECKS = _ENV.from_string("""
 <td class="num">{{ c.points | points }}/{{ c.max | points }}</td>
 <td>{% if not c.ok %}<span class="found {{ c.status }}">{{ (c.found or c.status) | clean }}</span>
 {% if c.hint %}<span class="hint">→ {{ c.hint | clean }}</span>{% endif %}
-{% elif c.status == "n/a" %}<span class="n/a">{{ c.found | clean }}</span>{% endif %}</td></tr>
+{% elif c.status == "n/a" %}<span class="n/a">{{ c.found | clean }}</span>
+{% elif c.message %}<span class="passed">{{ c.message | clean }}</span>{% endif %}</td></tr>
 {% endfor %}
 {% endfor %}
 </tbody>

@@ -50,6 +50,8 @@ def run_table(run: RunResult) -> Group:
                     found.append("\n→ " + clean(c.hint), style="cyan")
             elif c.status == "n/a":
                 found.append(clean(c.found), style="dim")
+            elif c.message:
+                found.append(clean(c.message), style="green")
             table.add_row(Text(MARK.get(c.status, "?"), style=style), c.title,
                           f"{points(c.points)}/{points(c.max)}", found)
     lines = [table, *blocks]

@@ -7,6 +7,7 @@ import csv
 import pytest
 from click.testing import CliRunner
 from junitparser import JUnitXml
+from sshd_lab import USER
 
 from stacklab.cli import cli
 
@@ -19,7 +20,7 @@ def test_grade_writes_every_report(ssh_lab, solved_replay, tmp_path):
     a, b, _ = ssh_lab.hosts
     inventory = tmp_path / "class.ini"
     inventory.write_text(
-        "[all:vars]\nansible_user=root\n"
+        f"[all:vars]\nansible_user={USER}\n"
         f"ansible_ssh_private_key_file={ssh_lab.key}\n\n[class]\n"
         f"alice ansible_host={a.address} ansible_port={a.port}\n"
         f"bob ansible_host={b.address} ansible_port={b.port}\n"

@@ -6,6 +6,7 @@ import time
 
 import pytest
 from conftest import hanging
+from sshd_lab import USER
 
 from stacklab.grading.classrun import grade_class
 from stacklab.grading.runner import run_checks
@@ -15,7 +16,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.root]
 
 
 def target(lab, host, name="alice", key=None) -> Target:
-    return Target(hostname=host.address, port=host.port, user="root", name=name,
+    return Target(hostname=host.address, port=host.port, user=USER, name=name,
                   key_file=str(key or lab.key))
 
 
@@ -67,13 +68,14 @@ def test_refused_key_and_dead_port_and_silent_host_are_reported(ssh_lab, tmp_pat
     refused = run_checks(target(ssh_lab, good, key=ssh_lab.other_key), "3")
     assert refused.status == "refused" and "refused with key" in refused.reason
     assert refused.points == 0 and all(c.status == "not-run" for c in refused.checks)
-    dead = run_checks(Target(hostname=good.address, port=2999, user="root",
+    dead = run_checks(Target(hostname=good.address, port=2999, user=USER,
                              key_file=str(ssh_lab.key)), "3")
     assert dead.status == "unreachable" and "connection refused" in dead.reason
     started = time.monotonic()
-    silent = run_checks(Target(hostname=silent_address, port=silent_port, user="root",
+    silent = run_checks(Target(hostname=silent_address, port=silent_port, user=USER,
                                key_file=str(ssh_lab.key)), "3", connect_timeout=2)
-    assert silent.status == "timeout" and "sends no SSH greeting within 2 s" in silent.reason
+    assert silent.status == "timeout", silent.reason
+    assert "sends no SSH greeting within 2 s" in silent.reason
     assert time.monotonic() - started < 10
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import uuid
+import warnings
 
 from openstack.block_storage.v3.service import Service as VolumeService
 from openstack.block_storage.v3.volume import Volume
@@ -235,7 +236,10 @@ class _Proxy:
         def lister(**_query):
             if kind in self.conn.failing:
                 raise RuntimeError(self.conn.failing[kind])
-            return [RESOURCE[kind].existing(**copy.deepcopy(b)) for b in self.conn.bodies[kind]]
+            with warnings.catch_warnings():  # the sdk deprecates internals it still uses
+                warnings.simplefilter("ignore", PendingDeprecationWarning)
+                return [RESOURCE[kind].existing(**copy.deepcopy(b))
+                        for b in self.conn.bodies[kind]]
         return lister
 
     def get(self, path):

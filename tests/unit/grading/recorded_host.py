@@ -13,6 +13,7 @@ import json
 import re
 import shlex
 import sys
+import warnings
 from pathlib import Path
 
 import testinfra.backend.base
@@ -128,8 +129,10 @@ class RecordedHost:
         conn = FakeConnection(self.bodies, self.failing_kinds)
         refused = RuntimeError("Unauthorized: The request you have made requires "
                                "authentication. (HTTP 401)")
-        return snapshot_script.collect({who: conn if ok else refused
-                                        for who, ok in self.logins.items()})
+        with warnings.catch_warnings():  # the sdk deprecates internals it still uses
+            warnings.simplefilter("ignore", PendingDeprecationWarning)
+            return snapshot_script.collect({who: conn if ok else refused
+                                            for who, ok in self.logins.items()})
 
     # ---- answering commands ----------------------------------------------------------
     def answer(self, command: str, stdin: bytes = b"") -> tuple[int, str, str]:

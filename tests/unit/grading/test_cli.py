@@ -35,7 +35,7 @@ def stub(monkeypatch, tmp_path):
 
     def install(result):
         def run_checks(target, labs, **kwargs):
-            calls.append((target, [lab.number for lab in labs], kwargs))
+            calls.append((target, [getattr(lab, "number", lab) for lab in labs], kwargs))
             return result
         monkeypatch.setattr("stacklab.grading.runner.run_checks", run_checks)
         return calls
@@ -86,3 +86,14 @@ def test_grade_refuses_an_unknown_format_before_grading(tmp_path):
     inventory.write_text("alice ssh://vagrant@10.0.0.1\n")
     out = CliRunner().invoke(cli, ["grade", "-i", str(inventory), "--format", "pdf"])
     assert out.exit_code == 2 and "unknown report format(s): pdf" in out.output
+
+
+def test_notebook_check_renders_html_and_records(stub):
+    from stacklab.grading.notebook import check_lab
+    from stacklab.hosts.target import Target
+
+    stub(fake_result(failing=True))
+    shown = check_lab(3, Target.from_url("ssh://v@h:22"))
+    html = shown._repr_html_()
+    assert "databases: mysql" in html and "3/5" in html and not shown.passed
+    assert read_progress()[3]["passed"] == 1

@@ -26,6 +26,10 @@ def no_nova_database(h):
     h.databases.remove(h.settings.mysql.database)
 
 
+def no_glance_database(h):
+    h.databases.remove("glance")
+
+
 def no_root_anywhere(h):
     h.mysql_root_hosts = ["localhost"]
 
@@ -220,6 +224,8 @@ CASES = [
      "Access denied for user 'root'", "mysql.root_password"),
     (no_nova_database, "3", "03.nova_database_exists", "databases: information_schema",
      "mysqladmin -u root -p create nova"),
+    (no_glance_database, "5", "05.service_databases_exist", "missing: glance",
+     "CREATE DATABASE keystone"),
     (no_root_anywhere, "3", "03.root_is_granted_from_anywhere", "no account root@'%'",
      "GRANT ALL PRIVILEGES ON *.*"),
     (hosts_file_loopback, "4", "04.host_name_resolves_to_the_lab_address",

@@ -45,3 +45,9 @@ def test_titles_name_the_settings_values(solved, grade, settings):
     checks = by_key(grade(solved, "7"))
     assert settings.host.volume_disk.volume_group in \
         checks["07.volume_group_is_on_the_second_disk"].title
+
+
+def test_success_messages_are_filled_in(solved, grade, settings):
+    check = by_key(grade(solved, "14"))["14.guest_sees_the_volume"]
+    assert check.message == ("the tutorial is done: the volume is the instance's "
+                             f"{settings.volume.device}")

@@ -48,3 +48,14 @@ def catalog(host) -> dict:
         return {"ok": bool(out.stdout.strip()), "error": out.stderr.strip(), **sections}
     return memo(host, "mysql-catalog", read)
 
+
+
+def expect_databases(host, settings, *services: str) -> None:
+    """Fail the check unless the databases of these services (from mysql.databases) exist."""
+    from stacklab.grading.markers import expect
+
+    found = catalog(host)
+    expect(found["ok"], found=f"MariaDB could not be read as root: {found['error']}")
+    missing = [d for d in settings.mysql.databases
+               if d.startswith(services) and d not in found["databases"]]
+    expect(not missing, found="missing: " + ", ".join(missing))

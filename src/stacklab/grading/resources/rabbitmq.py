@@ -14,6 +14,8 @@ def login(host, address: str, port: int, user: str, password: str) -> tuple[bool
     def read() -> tuple[bool, str]:
         config = {"host": address, "port": port, "user": user, "password": password}
         out = transport.run(host, "python3 -", program("amqp_login", config), timeout=30)
+        if out.rc == 127:
+            return False, "python3 is not installed on the lab host (the AMQP login runs in it)"
         try:
             answer = json.loads(out.stdout.strip().splitlines()[-1])
         except (ValueError, IndexError):
