@@ -102,8 +102,10 @@ def ini_kind(spec: dict[str, Any], profile: Profile, lab: int) -> Commands:
             lines.append(f"[{section}]")
             for key, value in options.items():
                 lines.append(f"{key} = {ini_value(value)}")
-                got = f"$(sudo crudini --get {path} {shlex.quote(section)} {key} 2>/dev/null)"
-                checks.append(f'[ "{got}" = {shlex.quote(ini_value(value))} ]')
+                get = f"sudo crudini --get {path} {shlex.quote(section)} {key}"
+                checks.append(f'[ "$({get} 2>/dev/null)" = {shlex.quote(ini_value(value))} ]')
+                if ini_value(value) == "":  # an empty value must still be set
+                    checks[-1] = f"{get} >/dev/null 2>&1 && {checks[-1]}"
         modern.append(heredoc(f"sudo crudini --merge {path}", "\n".join(lines)))
     apply = list(modern)
     restart = spec.get("restart") or []
