@@ -115,13 +115,31 @@ def _env(root):
     return {**os.environ, "STACKLAB_ROOT": str(root)}
 
 
+PROVIDERS = sorted(committed_settings().providers)
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
 @pytest.mark.parametrize("lab", [lab for lab in LABS if lab.on_host], ids=lambda lab: lab.name)
-def test_each_lab_text_walks_through_every_solution_step_in_order(inputs, lab):
-    """So an instructor's notebook, run top to bottom, does what `stacklab solve` does."""
-    blocks = load(ROOT, lab, committed_settings().as_dict())
+def test_each_lab_text_walks_through_every_solution_step_in_order(lab, provider):
+    """So an instructor's notebook, run top to bottom, does what `stacklab solve` does, on
+    every kind of lab host (steps of other hosts are skipped)."""
+    inputs = default_inputs(ROOT, provider)
+    blocks = load(ROOT, lab, inputs.settings.as_dict())
     named = [b.arg for b in blocks if isinstance(b, Directive)
-             and b.name in ("step", "exercise") and b.arg]
+             and b.name in ("step", "exercise") and b.arg and inputs.steps.applies(b.arg)]
     assert named == [step.id for step in inputs.steps.for_lab(lab.number)]
+
+
+def test_another_providers_notebooks_are_built_where_asked(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "stacklab", "notebooks", "build",
+                           "--provider", "container", "--output", str(tmp_path)],
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    built = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.ipynb"))
+    assert built == sorted(p.relative_to(ROOT).as_posix() for p in COMMITTED)
+    lab7 = (tmp_path / "solutions" / "notebooks" / f"{LABS[6].name}.ipynb").read_text()
+    assert "STAND-IN" in lab7 and "STAND-IN" not in (
+        ROOT / "solutions" / "notebooks" / f"{LABS[6].name}.ipynb").read_text()
 
 
 @pytest.mark.parametrize("lab", LABS, ids=lambda lab: lab.name)

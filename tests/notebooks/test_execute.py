@@ -17,6 +17,7 @@ from nbclient.exceptions import CellExecutionError
 from stacklab.catalog import LABS
 from stacklab.notebooks.builder import AUDIENCES, output_path
 from stacklab.notebooks.execute import run_notebook
+from stacklab.notebooks.sync import build, default_inputs
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -37,6 +38,19 @@ def test_the_notebook_runs_without_a_cell_error(lab, audience):
     check = next(out for cid, out in outputs.items() if cid.endswith("-check"))
     html = check[0]["data"]["text/html"]
     assert "nothing was checked" in html and "<table" in html  # the lab's real checks
+
+
+@pytest.fixture(scope="module")
+def container_build(tmp_path_factory):
+    """The notebooks as built for a container lab host (Debian 13, stand-in backends)."""
+    out = tmp_path_factory.mktemp("sln-container-notebooks")
+    build(default_inputs(ROOT, "container", out))
+    return out
+
+
+@pytest.mark.parametrize("lab", [lab for lab in LABS if lab.on_host], ids=lambda lab: lab.name)
+def test_the_container_hosts_instructor_notebooks_run_too(container_build, lab):
+    execute(nbformat.read(output_path(container_build, lab, "instructor"), as_version=4))
 
 
 @pytest.mark.parametrize("broken", [

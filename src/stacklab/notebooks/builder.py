@@ -29,10 +29,15 @@ KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "langua
 
 @dataclass(frozen=True)
 class BuildInputs:
-    root: Path  # the checkout: labs/ in, notebooks/ and solutions/notebooks/ out
+    root: Path  # the checkout: labs/ in
     settings: Settings
     steps: StepBook
     questions: Callable[[int], list[knowledge_mod.Question]] = knowledge_mod.questions
+    out: Path | None = None  # where notebooks/ and solutions/notebooks/ go (default: root)
+
+    @property
+    def out_root(self) -> Path:
+        return self.out or self.root
 
 
 def output_path(root: Path, lab: Lab, audience: str) -> Path:
@@ -113,17 +118,23 @@ class _Builder:
         self.cells.markdown(how, "how")
 
     # --- directives -------------------------------------------------------------------
-    def _step_view(self, block: Directive) -> StepView:
+    def _applies(self, block: Directive) -> bool:
+        """Whether this host has the step a directive names (another host's is skipped)."""
         try:
-            step = self.inputs.steps.get(block.arg)
+            return self.inputs.steps.applies(block.arg)
         except UnknownStep as exc:
             raise LabTextError(f"{self.where}:{block.line}: {exc}") from None
+
+    def _step_view(self, block: Directive) -> StepView:
+        step = self.inputs.steps.get(block.arg)
         if step.lab != self.lab.number:
             raise LabTextError(f"{self.where}:{block.line}: step {step.id!r} belongs to lab "
                                f"{step.lab}, not lab {self.lab.number}")
         return step
 
     def _step(self, block: Directive) -> None:
+        if not self._applies(block):
+            return
         step = self._step_view(block)
         self.steps += 1
         number = f"{self.lab.number}.{self.steps}"
@@ -141,6 +152,8 @@ class _Builder:
                         "step")
 
     def _exercise(self, block: Directive) -> None:
+        if block.arg and not self._applies(block):
+            return
         self.exercises += 1
         number = f"{self.lab.number}.{self.exercises}"
         prompt, _, answer = block.body.partition("\n---\n")
@@ -224,6 +237,6 @@ def render_all(inputs: BuildInputs, labs: tuple[Lab, ...] = LABS) -> dict[Path, 
     files: dict[Path, str] = {}
     for lab in labs:
         for audience in AUDIENCES:
-            files[output_path(inputs.root, lab, audience)] = serialise(
+            files[output_path(inputs.out_root, lab, audience)] = serialise(
                 build_notebook(inputs, lab, audience))
     return files

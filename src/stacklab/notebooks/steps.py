@@ -45,20 +45,30 @@ class UnknownStep(KeyError):
 
 
 class StepBook:
-    """Steps by id."""
+    """Steps by id, for one host; ``elsewhere`` holds the ids that only other hosts have
+    (a container's stand-in backend, say): a lab text may name them, this host skips them."""
 
-    def __init__(self, steps: Iterable[StepView]) -> None:
+    def __init__(self, steps: Iterable[StepView], elsewhere: Iterable[str] = ()) -> None:
         self._steps: dict[str, StepView] = {}
         for step in steps:
             if step.id in self._steps:
                 raise ValueError(f"solution step {step.id!r} is defined twice")
             self._steps[step.id] = step
+        self.elsewhere = frozenset(elsewhere) - set(self._steps)
 
     def get(self, step_id: str) -> StepView:
         try:
             return self._steps[step_id]
         except KeyError:
-            raise UnknownStep(step_id, self._steps) from None
+            raise UnknownStep(step_id, set(self._steps) | self.elsewhere) from None
+
+    def applies(self, step_id: str) -> bool:
+        """True for this host's steps, False for another host's; unknown ids raise."""
+        if step_id in self._steps:
+            return True
+        if step_id in self.elsewhere:
+            return False
+        raise UnknownStep(step_id, set(self._steps) | self.elsewhere)
 
     def for_lab(self, lab: int) -> list[StepView]:
         return [s for s in self._steps.values() if s.lab == lab]
@@ -67,15 +77,16 @@ class StepBook:
         return len(self._steps)
 
     @classmethod
-    def from_solutions(cls, settings: Settings, os: str | None = None) -> StepBook:
+    def from_solutions(cls, settings: Settings, os: str | None = None,
+                       elsewhere: Iterable[str] = ()) -> StepBook:
         """Every lab's steps from the reference solution, rendered with these settings."""
-        from stacklab.solve import load
+        return cls(solution_steps(settings, os), elsewhere)
 
-        views = []
-        for solution in load(settings, os=os):
-            for step in solution.steps:
-                views.append(StepView(id=step.id, lab=solution.lab.number, title=step.title,
-                                      modern=tuple(step.modern),
-                                      tutorial_2012=step.tutorial_2012, why=step.why,
-                                      credentials=getattr(step, "credentials", None)))
-        return cls(views)
+
+def solution_steps(settings: Settings, os: str | None = None) -> list[StepView]:
+    from stacklab.solve import load
+
+    return [StepView(id=step.id, lab=solution.lab.number, title=step.title,
+                     modern=tuple(step.modern), tutorial_2012=step.tutorial_2012,
+                     why=step.why, credentials=step.credentials)
+            for solution in load(settings, os=os) for step in solution.steps]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from stacklab.catalog import LABS
 from stacklab.notebooks.builder import AUDIENCES, BuildInputs, output_path, render_all
-from stacklab.notebooks.steps import StepBook
+from stacklab.notebooks.steps import StepBook, solution_steps
 from stacklab.settings import DEFAULT_FILE, Settings, load_settings
 
 # Notebooks are built from the committed settings file alone: a classroom's
@@ -14,14 +14,22 @@ from stacklab.settings import DEFAULT_FILE, Settings, load_settings
 _NO_OVERRIDES = DEFAULT_FILE.with_name("no-overrides-when-building-notebooks.yaml")
 
 
-def committed_settings() -> Settings:
-    return load_settings("vagrant", local=_NO_OVERRIDES, environ={})
+COMMITTED_PROVIDER = "vagrant"  # notebooks/ and solutions/notebooks/ are built for it
 
 
-def default_inputs(root: Path) -> BuildInputs:
-    settings = committed_settings()
-    return BuildInputs(root=root, settings=settings,
-                       steps=StepBook.from_solutions(settings, os=settings.host.os))
+def committed_settings(provider: str = COMMITTED_PROVIDER) -> Settings:
+    return load_settings(provider, local=_NO_OVERRIDES, environ={})
+
+
+def default_inputs(root: Path, provider: str = COMMITTED_PROVIDER,
+                   out: Path | None = None) -> BuildInputs:
+    """What build reads for a provider's lab host (the committed notebooks: Vagrant's)."""
+    settings = committed_settings(provider)
+    everywhere = {step.id for name in settings.providers if name != provider
+                  for step in solution_steps(committed_settings(name))}
+    return BuildInputs(root=root, settings=settings, out=out,
+                       steps=StepBook.from_solutions(settings, os=settings.host.os,
+                                                     elsewhere=everywhere))
 
 
 def build(inputs: BuildInputs) -> list[Path]:
@@ -38,7 +46,7 @@ def build(inputs: BuildInputs) -> list[Path]:
 def drift(inputs: BuildInputs) -> list[str]:
     """One line per notebook that differs from what build would write, is missing, or is
     not built from any lab text."""
-    root = inputs.root
+    root = inputs.out_root
     expected = render_all(inputs)
     lines = []
     for path, text in expected.items():
