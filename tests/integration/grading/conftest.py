@@ -33,9 +33,3 @@ def ssh_lab(solved_replay):
         pytest.fail(f"these tests need real sshd hosts in namespaces: {why}")
     with SshLab(3, solved_replay, first=11) as lab:
         yield lab
-
-
-def hanging(table: dict, seconds: float = 60) -> dict:
-    """The same host, but every command hangs (a host that accepted us, then froze)."""
-    return {**{k: {"sleep": seconds} for k in table if k != "_reads_stdin"},
-            "_reads_stdin": table["_reads_stdin"]}

@@ -243,3 +243,8 @@ class SshLab:
         if self._made_user:
             run("userdel", "--force", USER, check=False)
         shutil.rmtree(self.dir, ignore_errors=True)
+
+def hanging(table: dict, seconds: float = 60) -> dict:
+    """The same host, but every command hangs (a host that accepted us, then froze)."""
+    return {**{k: {"sleep": seconds} for k in table if k != "_reads_stdin"},
+            "_reads_stdin": table["_reads_stdin"]}

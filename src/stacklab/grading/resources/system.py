@@ -13,7 +13,7 @@ ANY_ADDRESS = ("0.0.0.0", "::", "*")
 
 @dataclass(frozen=True)
 class Listener:
-    address: str  # '0.0.0.0', '::', '*', '127.0.0.1', '172.16.4.10'
+    address: str  # '0.0.0.0', '::', '*', '127.0.0.1' or the lab address
     port: int
 
     def __str__(self) -> str:

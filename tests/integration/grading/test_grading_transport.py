@@ -5,8 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from conftest import hanging
-from sshd_lab import USER
+from sshd_lab import USER, hanging
 
 from stacklab.grading.classrun import grade_class
 from stacklab.grading.runner import run_checks
