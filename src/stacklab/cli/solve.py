@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
-import click
+import getpass
 
-from stacklab.cli.options import target_options
-from stacklab.errors import NotYetAvailable
+import click
+from rich.console import Console
+
+from stacklab.catalog import lab
+from stacklab.cli.options import resolve_target, target_options
+from stacklab.hosts.target import Target, read_lab_state
+from stacklab.settings import Settings, load_settings
+from stacklab.solve.catalog import load
+from stacklab.solve.display import RichReporter, summary_table
+from stacklab.solve.dryrun import dry_run_text
+from stacklab.solve.log import RunLog, new_log_path
+from stacklab.solve.model import LabSolution
+from stacklab.solve.runner import Runner
+from stacklab.solve.transport import open_transport
 
 
 @click.command()
@@ -19,4 +31,64 @@ def solve(until: str | None, only: str | None, dry_run: bool, host_url: str | No
 
     Idempotent: a second run changes nothing and says so.
     """
-    raise NotYetAvailable("stacklab solve")
+    if (until is None) == (only is None):
+        raise click.UsageError("give --until LAB or --only LAB")
+    wanted = chosen_labs(until, only)
+    target = dry_run_target(host_url, local) if dry_run else resolve_target(host_url, local)
+    settings = load_settings(target.provider)
+    ssh_user = getpass.getuser() if target.local else target.user
+    solutions = [s for s in load(settings, ssh_user=ssh_user)
+                 if s.lab.number in wanted and s.steps]
+    console = Console()
+    if not solutions:
+        console.print("Labs 1 and 2 have no steps on the lab host: their answers are the "
+                      "knowledge checks in their notebooks.")
+        return
+    credentials = rc_files(settings)
+    if dry_run:
+        click.echo(f"# stacklab solve --dry-run for {target.url} "
+                   f"(OS profile {settings.host.os}); nothing is run\n")
+        click.echo(dry_run_text(solutions, credentials), nl=False)
+        return
+    run(solutions, target, credentials, console)
+
+
+def chosen_labs(until: str | None, only: str | None) -> set[int]:
+    if only is not None:
+        return {lab(only).number}
+    return set(range(1, lab(until).number + 1))
+
+
+def dry_run_target(host_url: str | None, local: bool) -> Target:
+    """The host whose settings apply, found without connecting to anything."""
+    if host_url or local:
+        return resolve_target(host_url, local)
+    state = read_lab_state()
+    if state and "target" in state:
+        return Target(**state["target"])
+    return Target()
+
+
+def rc_files(settings: Settings) -> dict[str, str]:
+    return {"admin": f"~/{settings.openstack.admin_rc_file}",
+            "project": f"~/{settings.identity.rc_file}"}
+
+
+def run(solutions: list[LabSolution], target: Target, credentials: dict[str, str],
+        console: Console) -> None:
+    transport = open_transport(target)
+    with RunLog(new_log_path()) as log:
+        console.print(f"Solving labs {solutions[0].lab.number}–{solutions[-1].lab.number} "
+                      f"on {target.url} [dim](log: {log.path})[/dim]")
+        reporter = RichReporter(console, solutions)
+        try:
+            report = Runner(transport, log, credentials=credentials, reporter=reporter)\
+                .run(solutions)
+        finally:
+            reporter.stop()
+            transport.close()
+    console.print(summary_table(report, solutions))
+    if report.changed:
+        console.print(f"[green]Done[/green]: {len(report.changed)} step(s) changed the host.")
+    else:
+        console.print("[green]Done[/green]: no change: the host was already there.")

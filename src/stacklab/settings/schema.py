@@ -122,10 +122,19 @@ class Cirros(Model):
     login_user: str
 
 
+class OfflineImage(Model):
+    """The kit's own guest on the lab host: kernel, ramdisk and disk, as the tutorial's UEC."""
+
+    kernel: str = Field(pattern=r"^/")
+    ramdisk: str = Field(pattern=r"^/")
+    disk: str = Field(pattern=r"^/")
+
+
 class Image(Model):
     name: str
     source: Literal["offline", "cirros"]
     login_user: str
+    offline: OfflineImage
     cirros: Cirros
 
 

@@ -1,0 +1,216 @@
+"""Step kinds: the common shapes of a step, turned into modern/check/apply commands.
+
+A step file names one kind per step:
+  run       shell: its own ``check`` and commands (``unless``: skip them when it passes;
+            ``modern``: what to show, if different)
+  packages  install packages (a list, ``profile`` = this lab's, ``standin:NAME``)
+  ini       set INI options with crudini, then restart the services named in ``restart``
+  file      a file with exactly this content (and mode)
+  services  systemd units enabled and running
+  keystone  a service user, its admin role, the service entry and three endpoints
+  wait      nothing to apply: poll ``check`` until it passes (services up, ACTIVE, ...)
+Every kind may add its own ``check`` to the generated one (both must pass).
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from stacklab.errors import StacklabError
+from stacklab.solve.profile import Profile
+
+POLICY_RC = "/usr/sbin/policy-rc.d"
+APT_INSTALL = ("sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "
+               "-o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold")
+
+
+@dataclass(frozen=True)
+class Commands:
+    modern: list[str]
+    check: str
+    apply: list[str]
+
+
+def heredoc(command: str, body: str) -> str:
+    """`command <<'EOF'` with ``body``: quoted, so the shell expands nothing inside."""
+    return f"{command} <<'EOF'\n{body.rstrip(chr(10))}\nEOF"
+
+
+def all_of(*checks: str) -> str:
+    """A check that passes when every one passes (each on its own line, in a group)."""
+    parts = [c.strip() for c in checks if c and c.strip()]
+    if len(parts) == 1:
+        return parts[0]
+    return " &&\n".join(f"{{ {p}\n}}" if "\n" in p else p for p in parts)
+
+
+def ini_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ",".join(ini_value(v) for v in value)
+    return str(value)
+
+
+def packages_kind(spec: dict[str, Any], profile: Profile, lab: int) -> Commands:
+    names = resolve_packages(spec["packages"], profile, lab)
+    listed = " ".join(names)
+    recommends = spec.get("recommends", True)
+    install = f"{APT_INSTALL}{'' if recommends else ' --no-install-recommends'} {listed}"
+    apply = []
+    if profile.debconf:
+        apply.append(heredoc("sudo debconf-set-selections", "\n".join(profile.debconf)))
+    if spec.get("start", False):
+        apply.append(install)
+    else:
+        # Services start only once configured: Debian's would start half-configured
+        # (nova-compute's start times out and holds dpkg for minutes).
+        apply.append(heredoc(f"sudo install -m 755 /dev/stdin {POLICY_RC}",
+                             "#!/bin/sh\nexit 101") + "\n"
+                     f"trap 'sudo rm -f {POLICY_RC}' EXIT\n{install}")
+    check = ("for p in " + listed + "; do\n"
+             "  dpkg-query -W -f='${db:Status-Status}' \"$p\" 2>/dev/null | grep -qx installed"
+             " || { echo \"not installed: $p\"; exit 1; }\ndone")
+    return Commands([f"sudo apt-get install -y {listed}"], check, apply)
+
+
+def resolve_packages(value: Any, profile: Profile, lab: int) -> list[str]:
+    if value == "profile":
+        names = profile.packages.get(lab)
+        if not names:
+            raise StacklabError(f"solutions: profile {profile.os} lists no packages for lab {lab}")
+        return list(names)
+    if isinstance(value, str) and value.startswith("standin:"):
+        key = value.split(":", 1)[1]
+        if key not in profile.standin_packages:
+            raise StacklabError(f"solutions: profile {profile.os} has no standin_packages.{key}")
+        return list(profile.standin_packages[key])
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        return value
+    raise StacklabError(f"solutions: lab {lab}: packages must be a list, 'profile' or "
+                        f"'standin:NAME', not {value!r}")
+
+
+def ini_kind(spec: dict[str, Any], profile: Profile, lab: int) -> Commands:
+    modern, checks = [], []
+    for path, sections in spec["ini"].items():
+        lines = []
+        for section, options in sections.items():
+            lines.append(f"[{section}]")
+            for key, value in options.items():
+                lines.append(f"{key} = {ini_value(value)}")
+                get = f"sudo crudini --get {path} {shlex.quote(section)} {key}"
+                checks.append(f'[ "$({get} 2>/dev/null)" = {shlex.quote(ini_value(value))} ]')
+                if ini_value(value) == "":  # an empty value must still be set
+                    checks[-1] = f"{get} >/dev/null 2>&1 && {checks[-1]}"
+        modern.append(heredoc(f"sudo crudini --merge {path}", "\n".join(lines)))
+    apply = list(modern)
+    restart = spec.get("restart") or []
+    if restart:
+        modern.append("sudo systemctl restart " + " ".join(restart))
+        # One by one: Debian's nova units share /run/nova, which a unit removes when it
+        # stops; restarted together, one may start while another takes the folder away.
+        apply.append("for unit in " + " ".join(restart) + "; do\n"
+                     '  sudo systemctl restart "$unit"\ndone')
+    return Commands(modern, " &&\n".join(checks), apply)
+
+
+def file_kind(spec: dict[str, Any], profile: Profile, lab: int) -> Commands:
+    path, content = spec["file"], spec["content"]
+    mode = str(spec.get("mode", "644"))
+    sudo = "sudo " if spec.get("sudo", not path.startswith("~")) else ""
+    parent = path.rsplit("/", 1)[0] or "/"
+    write = heredoc(f"{sudo}tee {path} >/dev/null", content)
+    modern = [write, f"{sudo}chmod {mode} {path}"]
+    apply = [f"{sudo}mkdir -p {parent}", *modern]
+    check = all_of(heredoc(f"{sudo}cmp -s - {path}", content),
+                   f'[ "$({sudo}stat -c %a {path})" = {mode} ]')
+    return Commands(modern, check, apply)
+
+
+def services_kind(spec: dict[str, Any], profile: Profile, lab: int) -> Commands:
+    units = spec["services"]
+    if isinstance(units, str):
+        units = [units]
+    if not units:
+        raise StacklabError(f"solutions: lab {lab}: a services step names no service")
+    listed = " ".join(units)
+    check = ("for u in " + listed + "; do\n"
+             '  systemctl is-enabled -q "$u" && systemctl is-active -q "$u"'
+             ' || { echo "$u: $(systemctl is-active "$u")"; exit 1; }\ndone')
+    command = f"sudo systemctl enable --now {listed}"
+    return Commands([command], check, [command])
+
+
+def keystone_kind(spec: dict[str, Any], profile: Profile, lab: int) -> Commands:
+    """The install guide's five commands for a service, made idempotent for apply."""
+    k = spec["keystone"]
+    name, kind, user, region = k["name"], k["type"], k["user"], k["region"]
+    desc, password = shlex.quote(k["description"]), shlex.quote(str(k["password"]))
+    url, shown_url = k["url"], shlex.quote(k["url"])
+    interfaces = ("public", "internal", "admin")
+    modern = [f"openstack user create --domain default --password {password} {user}",
+              f"openstack role add --project service --user {user} admin",
+              f"openstack service create --name {name} --description {desc} {kind}",
+              *(f"openstack endpoint create --region {region} {kind} {i} {shown_url}"
+                for i in interfaces)]
+    apply = [f"openstack user show {user} >/dev/null 2>&1 || "
+             f"openstack user create --domain default --password {password} {user}",
+             f"openstack user set --password {password} {user}",
+             f"openstack role add --project service --user {user} admin",
+             f"openstack service show {name} >/dev/null 2>&1 || "
+             f"openstack service create --name {name} --description {desc} {kind}",
+             *(f"openstack endpoint list --service {name} --interface {i} --region {region} "
+               f"-f value -c ID | grep -q . || "
+               f"openstack endpoint create --region {region} {name} {i} {shown_url}"
+               for i in interfaces)]
+    check = all_of(
+        f"openstack role assignment list --user {user} --project service --names -f value "
+        f"-c Role | grep -qx admin",
+        f'[ "$(openstack endpoint list --service {name} --region {region} -f value '
+        f"-c Interface -c URL | sort | tr '\\n' ' ')\" = "
+        + shlex.quote(" ".join(f"{i} {url}" for i in sorted(interfaces)) + " ") + " ]")
+    return Commands(modern, check, apply)
+
+
+def run_kind(spec: dict[str, Any], profile: Profile, lab: int) -> Commands:
+    """Commands of its own; ``unless`` (a read-only command) skips them all when it passes,
+    so that a create is not repeated when only a later part of the check failed."""
+    commands = spec["run"]
+    commands = [commands] if isinstance(commands, str) else list(commands)
+    if "check" not in spec:
+        raise StacklabError(f"solutions: lab {lab}: step '{spec.get('id')}' has no check")
+    apply = list(commands)
+    if spec.get("unless"):
+        apply = [f"if ! {spec['unless']} >/dev/null 2>&1; then\n"
+                 + "\n".join(commands) + "\nfi"]
+    return Commands(list(commands), "", apply)
+
+
+def wait_kind(spec: dict[str, Any], profile: Profile, lab: int) -> Commands:
+    if not spec.get("check"):
+        raise StacklabError(f"solutions: lab {lab}: wait step '{spec.get('id')}' has no check")
+    return Commands([], "", [])
+
+
+KINDS: dict[str, Callable[[dict[str, Any], Profile, int], Commands]] = {
+    "run": run_kind, "packages": packages_kind, "ini": ini_kind, "file": file_kind,
+    "services": services_kind, "keystone": keystone_kind, "wait": wait_kind,
+}
+
+
+def expand(spec: dict[str, Any], profile: Profile, lab: int) -> Commands:
+    kinds = [k for k in KINDS if k in spec]
+    if len(kinds) != 1:
+        raise StacklabError(f"solutions: lab {lab}: step '{spec.get('id')}' needs exactly one "
+                            f"of {', '.join(KINDS)} (has {', '.join(kinds) or 'none'})")
+    made = KINDS[kinds[0]](spec, profile, lab)
+    extra = spec.get("check") or ""
+    modern = spec.get("modern")
+    if isinstance(modern, str):
+        modern = [modern]
+    return Commands(list(modern) if modern is not None else made.modern,
+                    all_of(made.check, extra), made.apply)
