@@ -54,7 +54,7 @@ def down(yes: bool) -> None:
     """Remove the lab host and everything `up` created. Safe to run twice."""
     state = read_lab_state() or {}
     provider = state.get("target", {}).get("provider", "vagrant")
-    if provider == "container":
+    if provider == "container" or (not state and _container_instance_exists()):
         _container_module().down()
         return
     if not yes:
@@ -64,6 +64,13 @@ def down(yes: bool) -> None:
         click.confirm("This deletes the lab VM and everything done in it. Continue?",
                       abort=True)
     vagrant.down(paths.kit_root())
+
+
+def _container_instance_exists() -> bool:
+    try:
+        return _container_module().exists()
+    except StacklabError:
+        return False
 
 
 def _pick_provider() -> str:

@@ -37,7 +37,9 @@ KbdInteractiveAuthentication no
 # Host keys are removed from the image; this makes them on each new host's first start.
 SSH_KEYGEN_DROPIN = """\
 [Service]
+ExecStartPre=
 ExecStartPre=/usr/bin/ssh-keygen -A
+ExecStartPre=/usr/sbin/sshd -t
 """
 
 INTERFACES = """\
@@ -73,7 +75,8 @@ def configure(root: Path, s: Settings, vagrant_key: str | None, log: BuildLog) -
     (root / "etc/hostname").write_text(s.host.name + "\n")
     (root / "etc/hosts").write_text(hosts_file(s))
     (root / "etc/network/interfaces").write_text(INTERFACES)
-    (root / "etc/fstab").write_text("LABEL=stacklab-root / ext4 defaults 0 1\n")
+    # the VM mounts its root from the kernel command line; a container has none to mount
+    (root / "etc/fstab").write_text("# stacklab: the root comes from the kernel command line\n")
     # an empty machine-id: every host made from the box gets its own at first boot
     (root / "etc/machine-id").write_text("")
     (root / "var/lib/dbus/machine-id").unlink(missing_ok=True)

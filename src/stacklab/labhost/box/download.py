@@ -7,6 +7,7 @@ solutions install it (lab after lab), so every dependency choice apt makes then 
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -29,11 +30,25 @@ def download_packages(root: Path, profile: Profile, log: BuildLog) -> None:
     run(["apt-get", "update"], log, chroot=root, what="apt-get update (in the box)")
     # the base system at the same point release as the packages the labs install
     run(["apt-get", "dist-upgrade", "--yes"], log, chroot=root, what="apt-get dist-upgrade")
+    _purge_older_kernels(root, log)
+    run(["apt-get", "clean"], log, chroot=root)  # the cache then holds only the labs' packages
     for names in [*profile.install_sets(), GUEST_PACKAGES]:
         run(["apt-get", "install", "--download-only", "--yes", *names], log, chroot=root,
             what=f"downloading {len(names)} packages")
     shutil.rmtree(root / ARCHIVES / "partial", ignore_errors=True)
     (root / ARCHIVES / "partial").mkdir(mode=0o700)
+
+
+def _purge_older_kernels(root: Path, log: BuildLog) -> None:
+    """The upgrade brings a newer kernel; the box keeps only that one."""
+    kernels = sorted((root / "boot").glob("vmlinuz-*"), key=lambda p: _version_key(p.name))
+    old = [f"linux-image-{k.name.removeprefix('vmlinuz-')}" for k in kernels[:-1]]
+    if old:
+        run(["apt-get", "purge", "--yes", *old], log, chroot=root, what="removing old kernels")
+
+
+def _version_key(name: str) -> list[int]:
+    return [int(n) for n in re.findall(r"\d+", name)]
 
 
 def cached_debs(root: Path) -> list[Path]:
