@@ -109,12 +109,17 @@ def disk_usage(path: Path) -> int:
     return total
 
 
-def prune(kind: str, keep: set[str], in_use: Callable[[Path], bool]) -> list[Path]:
-    """Remove older artefacts of a kind, except those kept or still in use."""
-    removed = []
+def prune(kind: str, keep: set[str], in_use: Callable[[Path], bool],
+          keep_newest: int = 2) -> list[Path]:
+    """Remove older artefacts of a kind: all but the kept ones, those in use, and the
+    newest few (another checkout of the kit may be using one of those)."""
     folder = kind_dir(kind)
-    for child in folder.iterdir() if folder.exists() else []:
-        if child.name.startswith(".") or child.name in keep or in_use(child):
+    done = sorted((c for c in folder.iterdir() if (c / MANIFEST).exists()),
+                  key=lambda c: (c / MANIFEST).stat().st_mtime, reverse=True) \
+        if folder.exists() else []
+    removed = []
+    for child in done[keep_newest:]:
+        if child.name in keep or in_use(child):
             continue
         shutil.rmtree(child, ignore_errors=True)
         removed.append(child)

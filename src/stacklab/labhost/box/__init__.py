@@ -8,14 +8,17 @@ One build yields the root file system the container boots, the guest image of la
 from __future__ import annotations
 
 import os
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from stacklab.errors import StacklabError
-from stacklab.labhost import cache
+from stacklab.labhost import cache, guest, overlay
+from stacklab.labhost.box import vagrantbox
 from stacklab.labhost.box.configure import vagrant_public_key
 from stacklab.labhost.box.profile import load_profile
 from stacklab.labhost.box.rootfs import RootfsInputs, build_rootfs
+from stacklab.labhost.box.run import BuildLog
 from stacklab.labhost.steps import Steps
 from stacklab.settings import load_settings
 from stacklab.settings.schema import Settings
@@ -33,6 +36,12 @@ class Box:
         """The root file system (read-only use: containers lay an overlay on it)."""
         return self.rootfs.path / "root"
 
+    @property
+    def guest(self) -> guest.GuestImage:
+        """The lab 11 guest image built from this box."""
+        art = self.extras["guest"]
+        return guest.GuestImage(art.path, str(art.manifest.get("kernel_version", "")))
+
     def artifacts(self) -> list[cache.Artifact]:
         return [self.rootfs, *self.extras.values()]
 
@@ -41,9 +50,7 @@ def preflight() -> None:
     if os.geteuid() != 0:
         raise StacklabError("building the box needs root (debootstrap, chroot, mounts)",
                             "run it with sudo")
-    from shutil import which
-
-    if not which("debootstrap"):
+    if not shutil.which("debootstrap"):
         raise StacklabError("debootstrap is not installed",
                             "install it: sudo apt-get install debootstrap")
 
@@ -63,4 +70,53 @@ def build_box(settings: Settings | None = None, *, steps: Steps | None = None,
     if not found:
         preflight()
     rootfs = found or build_rootfs(inputs, steps)
-    return Box(rootfs=rootfs)
+    box = Box(rootfs=rootfs)
+    img = guest.build_guest(inputs.settings, steps=Steps("guest"), root=box.root,
+                            rootfs_key=rootfs.key)
+    found_guest = guest.guest_artifact(img)
+    if found_guest:
+        box.extras["guest"] = found_guest
+    if vagrant:
+        vagrant_box = build_vagrant_box(box, img, steps)
+        if vagrant_box:
+            box.extras["vagrant"] = vagrant_box
+    prune_old(box)
+    return box
+
+
+def build_vagrant_box(box: Box, img: guest.GuestImage, steps: Steps) -> cache.Artifact | None:
+    """The Vagrant libvirt box: the same root plus the guest image, as a qcow2 disk."""
+    if not box.root.joinpath("home", box.rootfs.manifest["inputs"]["host"]["user"],
+                             ".ssh/authorized_keys").read_text().strip():
+        steps.say("no Vagrant box: vagrant's insecure public key was not found "
+                  "(install vagrant, then build again)")
+        return None
+    if not shutil.which("qemu-img"):
+        steps.say("no Vagrant box: qemu-img is missing (apt-get install qemu-utils)")
+        return None
+    inputs = {"rootfs": box.rootfs.key, "guest": img.folder.name,
+              "code": cache.source_digest(Path(vagrantbox.__file__))}
+
+    def builder(folder: Path) -> dict[str, object]:
+        log = BuildLog(folder / "build.log")
+        with steps.step("the Vagrant libvirt box (qcow2 + kernel + initrd)"):
+            stage = folder / "stage"
+            root = overlay.mount(box.root, stage)
+            try:
+                guest.install(img, root)
+                made = vagrantbox.make_box(root, folder, log)
+            finally:
+                overlay.unmount(root)
+                shutil.rmtree(stage, ignore_errors=True)
+        return {"box": str(made.name), "box_bytes": made.stat().st_size,
+                "cmdline": vagrantbox.CMDLINE}
+
+    return cache.build("vagrant", cache.digest(inputs), builder, inputs)
+
+
+def prune_old(box: Box) -> None:
+    """Keep only the artefacts of this build (and roots that running containers use)."""
+    in_use = overlay.lower_dirs_in_use()
+    cache.prune("rootfs", {box.rootfs.key}, lambda p: str(p / "root") in in_use)
+    for art in box.extras.values():
+        cache.prune(art.kind, {art.key}, lambda p: False)

@@ -11,8 +11,8 @@ import time
 
 from stacklab.errors import StacklabError
 from stacklab.hosts.target import Target, clear_lab_state, read_lab_state, write_lab_state
-from stacklab.labhost import guest
-from stacklab.labhost.container import cgroups, disk, keys, network, nspawn, overlay, ready
+from stacklab.labhost import guest, overlay
+from stacklab.labhost.container import cgroups, disk, keys, network, nspawn, ready
 from stacklab.labhost.container.naming import Names, default_name
 from stacklab.labhost.container.state import Instance
 from stacklab.labhost.steps import Steps
@@ -67,7 +67,6 @@ def up(settings: Settings | None = None, *, name: str | None = None,
     from stacklab.labhost.box import build_box
 
     box = build_box(s, steps=Steps("box"), vagrant=False)
-    files = guest.build_guest(s, steps=Steps("guest"))
     inst = Instance(name=name, ssh_port=port, rootfs=str(box.root), started_at=time.time())
     inst.save(names.state)
     try:
@@ -77,7 +76,7 @@ def up(settings: Settings | None = None, *, name: str | None = None,
             inst.overlay = str(root)
             inst.save(names.state)
             keys.authorize(root, s.host.user, key.with_suffix(".pub"))
-            guest.install(files, root)
+            guest.install(box.guest, root)
             inst.loop_device = disk.attach(names.disk, s.host.volume_disk.size_gb)
             inst.save(names.state)
             inst.netns = [names.netns, names.learner_netns]

@@ -90,6 +90,10 @@ def build_guest(settings: Settings | None = None, *, steps: Steps | None = None,
     return GuestImage(art.path, str(art.manifest["kernel_version"]))
 
 
+def guest_artifact(img: GuestImage) -> cache.Artifact | None:
+    return cache.lookup(KIND, img.folder.name)
+
+
 def install(img: GuestImage, root: Path) -> Path:
     """Copy the three files into a lab host's root file system at GUEST_DIR."""
     dest = root / str(GUEST_DIR).lstrip("/")

@@ -1,5 +1,5 @@
-"""The container's root: an overlay on the cached box (copy-on-write, instant, the box
-itself never changes), with the instance's own changes kept beside it."""
+"""An overlay on the cached box's root (copy-on-write, instant; the box itself never
+changes), with the changes kept beside it: a container's root, or the VM box's staging."""
 
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ def lower_dirs_in_use() -> set[str]:
 
 
 def mount(lower: Path, folder: Path) -> Path:
+    """Mount the overlay at folder/root (changes in folder/upper); return folder/root."""
     upper, work, root = folder / "upper", folder / "work", folder / "root"
     for d in (upper, work, root):
         d.mkdir(parents=True, exist_ok=True)
