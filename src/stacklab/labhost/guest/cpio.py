@@ -23,7 +23,8 @@ CONSOLE = ("dev/console", stat.S_IFCHR | 0o600, os.makedev(5, 1))
 def write_initramfs(tree: Path, out: Path) -> None:
     """Pack the folder `tree` (owner root for everything) into out (gzip'd newc cpio)."""
     entries = sorted(p for p in tree.rglob("*"))
-    with gzip.GzipFile(out, "wb", compresslevel=9, mtime=0) as gz:
+    with out.open("wb") as raw, \
+            gzip.GzipFile(filename="", mode="wb", compresslevel=9, fileobj=raw, mtime=0) as gz:
         name, mode, rdev = CONSOLE
         gz.write(_header(name.encode(), mode, 0, 1, len(entries) + 1, rdev))
         for ino, path in enumerate(entries, start=1):
