@@ -12,7 +12,7 @@ import time
 from stacklab.errors import StacklabError
 from stacklab.hosts.target import Target, clear_lab_state, read_lab_state, write_lab_state
 from stacklab.labhost import guest, overlay
-from stacklab.labhost.container import cgroups, disk, keys, network, nspawn, ready
+from stacklab.labhost.container import cgroups, disk, keys, netsysfs, network, nspawn, ready
 from stacklab.labhost.container.naming import Names, default_name
 from stacklab.labhost.container.state import Instance
 from stacklab.labhost.steps import Steps
@@ -82,10 +82,11 @@ def up(settings: Settings | None = None, *, name: str | None = None,
             inst.netns = [names.netns, names.learner_netns]
             inst.save(names.state)
             network.create(names, s)
+            sys_binds = netsysfs.mount(network.netns_path(names.netns), names.folder / "sys")
         with steps.step("boot"):
             cmd = nspawn.command(root, name, s.host.name, network.netns_path(names.netns),
                                  {inst.loop_device: s.host.volume_disk.device,
-                                  "/dev/loop-control": "/dev/loop-control"})
+                                  "/dev/loop-control": "/dev/loop-control", **sys_binds})
             inst.cgroups = [str(p) for p in cgroups.hierarchies()]
             proc = nspawn.start(cmd, names.cgroup, names.folder / "console.log")
             inst.nspawn_pid = proc.pid
@@ -145,6 +146,7 @@ def down(*, name: str | None = None, steps: Steps | None = None, forget: bool = 
     steps = steps or Steps(f"down {name}")
     inst = Instance.load(names.state)
     found = bool(inst) or bool(cgroups.pids(names.cgroup)) or overlay.mounted(names.root) \
+        or overlay.mounted(names.folder / "sys") \
         or any(network.exists(ns) for ns in (names.netns, names.learner_netns)) \
         or bool(disk.devices_backed_by(names.disk))
     if found:
@@ -155,13 +157,17 @@ def down(*, name: str | None = None, steps: Steps | None = None, forget: bool = 
             cgroups.kill_all(names.cgroup)
             cgroups.remove(names.cgroup)
             overlay.unmount(names.root)
+            netsysfs.unmount(names.folder / "sys")
             disk.detach(names.disk)
             network.remove([names.netns, names.learner_netns])
             console = names.folder / "console.log"
             if console.exists():  # kept for a look after a failed boot
                 console.replace(names.folder / "last-console.log")
-            for item in ("upper", "work", "root", names.disk.name):
+            for item in ("upper", "work", "root", "sys", names.disk.name):
                 path = names.folder / item
+                if overlay.mounted(path):  # never delete through a mount (sysfs, the box)
+                    raise StacklabError(f"{path} is still mounted", f"umount {path}, then "
+                                        "run `stacklab down` again")
                 if path.is_dir():
                     shutil.rmtree(path, ignore_errors=True)
                 else:
