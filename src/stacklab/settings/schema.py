@@ -48,6 +48,7 @@ class Host(Model):
     user: str = Field(pattern=r"^[a-z_][a-z0-9_-]*$")
     memory_mb: int = Field(ge=2048)
     cpus: int = Field(ge=1)
+    accelerator: Literal["auto", "kvm", "tcg"]
     volume_disk: VolumeDisk
     capabilities: Capabilities
 
