@@ -24,7 +24,7 @@ Vagrant.configure("2") do |config|
   config.vm.provider :libvirt do |lv|
     lv.kernel = File.join(File.dirname(__FILE__), "vmlinuz")
     lv.initrd = File.join(File.dirname(__FILE__), "initrd.img")
-    lv.cmdline = "{CMDLINE}"
+    lv.cmd_line = "{CMDLINE}"
     lv.disk_bus = "scsi"
     lv.disk_controller_model = "virtio-scsi"
     lv.features = ["acpi", "apic"]
