@@ -71,11 +71,9 @@ def build_box(settings: Settings | None = None, *, steps: Steps | None = None,
         preflight()
     rootfs = found or build_rootfs(inputs, steps)
     box = Box(rootfs=rootfs)
-    img = guest.build_guest(inputs.settings, steps=Steps("guest"), root=box.root,
-                            rootfs_key=rootfs.key)
-    found_guest = guest.guest_artifact(img)
-    if found_guest:
-        box.extras["guest"] = found_guest
+    box.extras["guest"] = guest.build_guest_artifact(inputs.settings, steps=Steps("guest"),
+                                                     root=box.root, rootfs_key=rootfs.key)
+    img = box.guest
     if vagrant:
         vagrant_box = build_vagrant_box(box, img, steps)
         if vagrant_box:

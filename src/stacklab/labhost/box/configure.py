@@ -55,6 +55,28 @@ iface eth0 inet dhcp
 """
 
 
+# The VM box: the root disk (SCSI LUN 0) must be sda and the Vagrantfile's second disk sdb.
+# The kernel probes SCSI disks in parallel, so names follow whichever answers first (measured
+# under TCG: the empty disk became sda). With scsi_mod.scan=manual on the kernel command
+# line, this initramfs script scans LUN 0 first, then the rest, then turns automatic
+# scanning back on (iSCSI logins and hot-plugged disks need it).
+DISK_ORDER_SCRIPT = r"""#!/bin/sh
+PREREQ="udev"
+prereqs() { echo "$PREREQ"; }
+case "$1" in prereqs) prereqs; exit 0 ;; esac
+[ "$(cat /sys/module/scsi_mod/parameters/scan 2>/dev/null)" = manual ] || exit 0
+modprobe -q virtio_scsi
+modprobe -q sd_mod
+for host in /sys/class/scsi_host/host*; do echo "0 0 0" > "$host/scan" 2>/dev/null; done
+n=0
+while [ ! -e /sys/block/sda ] && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
+for host in /sys/class/scsi_host/host*; do echo "- - -" > "$host/scan" 2>/dev/null; done
+echo async > /sys/module/scsi_mod/parameters/scan
+udevadm settle 2>/dev/null || true
+"""
+DISK_ORDER_PATH = "etc/initramfs-tools/scripts/init-premount/stacklab-disk-order"
+
+
 def vagrant_public_key() -> str | None:
     for pattern in VAGRANT_KEY_GLOBS:
         for path in sorted(glob.glob(pattern), reverse=True):
@@ -83,6 +105,7 @@ def configure(root: Path, s: Settings, vagrant_key: str | None, log: BuildLog) -
     _apt(root)
     _sshd(root)
     _user(root, s.host.user, vagrant_key, log)
+    _disk_order(root, log)
 
 
 def finish(root: Path) -> None:
@@ -106,6 +129,14 @@ def _sshd(root: Path) -> None:
     dropin = root / "etc/systemd/system/ssh.service.d"
     dropin.mkdir(parents=True, exist_ok=True)
     (dropin / "stacklab-hostkeys.conf").write_text(SSH_KEYGEN_DROPIN)
+
+
+def _disk_order(root: Path, log: BuildLog) -> None:
+    script = root / DISK_ORDER_PATH
+    script.parent.mkdir(parents=True, exist_ok=True)
+    script.write_text(DISK_ORDER_SCRIPT)
+    script.chmod(0o755)
+    run(["update-initramfs", "-u", "-k", "all"], log, chroot=root, what="update-initramfs")
 
 
 def _user(root: Path, user: str, key: str | None, log: BuildLog) -> None:

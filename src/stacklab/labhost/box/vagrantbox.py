@@ -16,7 +16,9 @@ from stacklab.labhost.box.run import BuildLog, run
 BOX_FILE = "stacklab-debian-13.box"
 ROOT_LABEL = "stacklab-root"
 DISK_GB = 40  # virtual size; the qcow2 holds only what is written
-CMDLINE = f"root=LABEL={ROOT_LABEL} rw console=ttyS0 net.ifnames=0 biosdevname=0"
+# scsi_mod.scan=manual: the initramfs scans the root disk first (configure.DISK_ORDER_SCRIPT)
+CMDLINE = (f"root=LABEL={ROOT_LABEL} rw console=ttyS0 net.ifnames=0 biosdevname=0 "
+           "scsi_mod.scan=manual")
 
 BOX_VAGRANTFILE = f"""\
 # stacklab offline box: boots its own kernel (libvirt direct kernel boot)

@@ -39,7 +39,10 @@ def command(root: Path, machine: str, hostname: str, netns: Path,
            "--keep-unit", f"--machine={machine}", f"--hostname={hostname}",
            "--capability=all", f"--network-namespace-path={netns}",
            "--resolv-conf=off", "--timezone=off", "--link-journal=no",
-           "--console=read-only"]
+           "--console=read-only",
+           # what the machine's own systemd allows services; RabbitMQ, MariaDB and OVS
+           # want more open files than a login shell's hard limit here (20000)
+           "--rlimit=NOFILE=524288"]
     cmd += [f"--bind={src}:{dst}" for src, dst in binds.items()]
     return cmd
 

@@ -61,6 +61,14 @@ def _inputs(s: Settings, rootfs_key: str) -> dict[str, object]:
 def build_guest(settings: Settings | None = None, *, steps: Steps | None = None,
                 root: Path | None = None, rootfs_key: str | None = None) -> GuestImage:
     """The guest image (cached). Built from the box's root (built first if needed)."""
+    art = build_guest_artifact(settings, steps=steps, root=root, rootfs_key=rootfs_key)
+    return GuestImage(art.path, str(art.manifest.get("kernel_version", "")))
+
+
+def build_guest_artifact(settings: Settings | None = None, *, steps: Steps | None = None,
+                         root: Path | None = None,
+                         rootfs_key: str | None = None) -> cache.Artifact:
+    """build_guest(), returning the cache entry (was it a hit, its manifest)."""
     s = settings or load_settings("container")
     steps = steps or Steps("guest")
     if root is None or rootfs_key is None:
@@ -72,7 +80,7 @@ def build_guest(settings: Settings | None = None, *, steps: Steps | None = None,
     key = cache.digest(inputs)
     found = cache.lookup(KIND, key)
     if found:
-        return GuestImage(found.path, str(found.manifest.get("kernel_version", "")))
+        return found
 
     def builder(folder: Path) -> dict[str, object]:
         with steps.step("build the guest image (kernel, ramdisk, image)"):
@@ -86,12 +94,7 @@ def build_guest(settings: Settings | None = None, *, steps: Steps | None = None,
         return {"kernel_version": version,
                 "files": {p.name: p.stat().st_size for p in GuestImage(folder).files()}}
 
-    art = cache.build(KIND, key, builder, inputs)
-    return GuestImage(art.path, str(art.manifest["kernel_version"]))
-
-
-def guest_artifact(img: GuestImage) -> cache.Artifact | None:
-    return cache.lookup(KIND, img.folder.name)
+    return cache.build(KIND, key, builder, inputs)
 
 
 def install(img: GuestImage, root: Path) -> Path:
