@@ -113,7 +113,8 @@ def build_vagrant_box(box: Box, img: guest.GuestImage, steps: Steps) -> cache.Ar
 
 
 def prune_old(box: Box) -> None:
-    """Keep only the artefacts of this build (and roots that running containers use)."""
+    """Remove older artefacts: never this build's, a root a running container uses, or the
+    newest two of a kind (another checkout of the kit may be using one)."""
     in_use = overlay.lower_dirs_in_use()
     cache.prune("rootfs", {box.rootfs.key}, lambda p: str(p / "root") in in_use)
     for art in box.extras.values():

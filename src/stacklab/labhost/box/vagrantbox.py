@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 import tarfile
 from pathlib import Path
 
@@ -72,6 +71,3 @@ def make_box(root: Path, folder: Path, log: BuildLog) -> Path:
     shutil.rmtree(parts)
     return box
 
-
-def qemu_img_available() -> bool:
-    return subprocess.run(["which", "qemu-img"], capture_output=True).returncode == 0

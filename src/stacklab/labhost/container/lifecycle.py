@@ -59,6 +59,8 @@ def up(settings: Settings | None = None, *, name: str | None = None,
     if existing and nspawn.alive(existing.nspawn_pid):
         target = _target(names, existing.ssh_port, s)
         steps.say(f"already up: {target.url}")
+        if record:
+            write_lab_state(target, container=name)
         return target
     if existing:
         steps.say("cleaning up after an earlier run that did not finish")
