@@ -70,6 +70,8 @@ def sandbox():
     holder.wait(timeout=30)
     subprocess.run(["ip", "netns", "del", netns], check=False)
     shutil.rmtree(work, ignore_errors=True)
+    with contextlib.suppress(OSError):  # the sandbox's mount point, if nobody else uses it
+        os.rmdir("/run/libvirt")
 
 
 def _safe_ns(pid: int) -> str | None:
