@@ -128,7 +128,7 @@ def _start_forwarder(names: Names, port: int, s: Settings) -> int:
         raise StacklabError(f"cannot listen on {LOOPBACK}:{port} for SSH: "
                             f"{line.removeprefix('error: ') or 'the forwarder died'}",
                             "pick another port: providers.container.ssh_port in the settings, "
-                            "or --port")
+                            "e.g. STACKLAB__PROVIDERS__CONTAINER__SSH_PORT=2411")
     return proc.pid
 
 
