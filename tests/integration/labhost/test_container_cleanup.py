@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import os
+import socket
 
+import pytest
+
+from stacklab.errors import StacklabError
 from stacklab.labhost import container
 from stacklab.labhost.container.ready import run_ssh
 
@@ -36,5 +40,20 @@ def test_down_cleans_up_even_without_its_state_file(box, tmp_path, monkeypatch, 
     container.up(name=NAME, ssh_port=free_port(), record=False)
     container.Names(NAME).state.unlink()  # lost (a crash, a deleted folder)
     assert container.down(name=NAME, timeout=60) is True
+    after = snapshot(NAME)
+    assert {k: after[k] - before[k] for k in after if after[k] - before[k]} == {}
+
+
+def test_a_taken_ssh_port_is_one_clear_error_and_leaves_nothing(box, tmp_path, monkeypatch,
+                                                                snapshot):
+    monkeypatch.setenv("STACKLAB_STATE_DIR", str(tmp_path / "state"))
+    before = snapshot(NAME)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(StacklabError, match=f"cannot listen on 127.0.0.1:{port}") as err:
+            container.up(name=NAME, ssh_port=port, record=False)
+    assert "ssh_port" in err.value.hint
     after = snapshot(NAME)
     assert {k: after[k] - before[k] for k in after if after[k] - before[k]} == {}
