@@ -110,3 +110,46 @@ def test_accounts_allow_only_key_logins(user):
     assert f"{user}:x:1000:1000::/home/{user}:/bin/sh" in acc["etc/passwd"]
     assert f"{user}:*:" in acc["etc/shadow"]  # '*': no password can ever match
     assert acc["etc/shells"].strip() == "/bin/sh"
+
+
+def _deb(path: Path, files: dict[str, bytes]) -> None:
+    """A minimal .deb: ar archive with debian-binary, control.tar.xz, data.tar.xz."""
+    import io
+    import tarfile
+
+    def tar_xz(entries: dict[str, bytes]) -> bytes:
+        buf = io.BytesIO()
+        with tarfile.open(fileobj=buf, mode="w:xz") as tar:
+            for name, body in entries.items():
+                info = tarfile.TarInfo(name)
+                info.size, info.mode = len(body), 0o755
+                tar.addfile(info, io.BytesIO(body))
+        return buf.getvalue()
+
+    parts = [("debian-binary", b"2.0\n"), ("control.tar.xz", tar_xz({"./control": b"x"})),
+             ("data.tar.xz", tar_xz(files))]
+    out = b"!<arch>\n"
+    for name, body in parts:
+        out += f"{name:<16}{0:<12}{0:<6}{0:<6}{100644:<8}{len(body):<10}`\n".encode() + body
+        out += b"\n" if len(body) % 2 else b""
+    path.write_bytes(out)
+
+
+def test_a_deb_unpacks_without_dpkg(tmp_path):
+    from stacklab.labhost.guest import debs
+
+    deb = tmp_path / "tool_1.0_amd64.deb"
+    _deb(deb, {"./usr/sbin/tool": b"#!/bin/sh\necho tool\n", "./etc/tool.conf": b"a=1\n"})
+    debs.extract(deb, tmp_path / "out")
+    assert (tmp_path / "out/usr/sbin/tool").read_bytes().startswith(b"#!/bin/sh")
+    assert (tmp_path / "out/usr/sbin/tool").stat().st_mode & 0o111
+    assert (tmp_path / "out/etc/tool.conf").read_text() == "a=1\n"
+
+
+def test_something_else_is_not_a_deb(tmp_path):
+    from stacklab.labhost.guest import debs
+
+    bogus = tmp_path / "x.deb"
+    bogus.write_bytes(b"PK\x03\x04")
+    with pytest.raises(ValueError, match="not a Debian package"):
+        debs.extract(bogus, tmp_path / "out")

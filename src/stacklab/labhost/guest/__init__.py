@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from stacklab.labhost import cache
-from stacklab.labhost.guest import build, cpio, elf, files
+from stacklab.labhost.guest import build, cpio, debs, elf, files
 from stacklab.labhost.steps import Steps
 from stacklab.settings import load_settings
 from stacklab.settings.schema import Settings
@@ -26,7 +26,7 @@ from stacklab.settings.schema import Settings
 KIND = "guest"
 GUEST_DIR = PurePosixPath("/var/lib/stacklab/guest")  # on the lab host (container and VM box)
 KERNEL, RAMDISK, IMAGE = "aims-guest.vmlinuz", "aims-guest.initrd", "aims-guest.img"
-GUEST_MODULES = [Path(m.__file__) for m in (build, cpio, elf, files)]
+GUEST_MODULES = [Path(m.__file__) for m in (build, cpio, debs, elf, files)]
 KERNEL_CMDLINE = build.KERNEL_CMDLINE
 
 

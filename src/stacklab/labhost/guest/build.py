@@ -12,7 +12,7 @@ import subprocess
 from pathlib import Path
 
 from stacklab.errors import StacklabError
-from stacklab.labhost.guest import elf, files
+from stacklab.labhost.guest import debs, elf, files
 
 ARCHIVES = "var/cache/apt/archives"
 DEBS = ("busybox-static", "dropbear-bin", "libtomcrypt1", "libtommath1")
@@ -42,7 +42,7 @@ def _deb(root: Path, package: str) -> Path:
 
 def extract_debs(root: Path, dest: Path) -> None:
     for package in DEBS:
-        subprocess.run(["dpkg-deb", "-x", str(_deb(root, package)), str(dest)], check=True)
+        debs.extract(_deb(root, package), dest)
 
 
 def modules(root: Path, version: str) -> list[Path]:
@@ -75,12 +75,12 @@ def _unpacked(module: Path) -> bytes:
 def build_tree(root: Path, tree: Path, user: str, hostname: str, uid: int = 1000) -> str:
     """Fill `tree` with the initramfs contents; return the kernel version used."""
     version = kernel_version(root)
-    debs = tree.parent / "debs"
-    extract_debs(root, debs)
+    unpacked = tree.parent / "debs"
+    extract_debs(root, unpacked)
     for d in ("bin", "sbin", "etc/acpi/PWRF", "lib/modules", "root", f"home/{user}",
               "proc", "sys", "dev", "tmp", "var/log", "usr/bin", "usr/sbin"):
         (tree / d).mkdir(parents=True, exist_ok=True)
-    busybox = _first(debs, "usr/bin/busybox", "bin/busybox")
+    busybox = _first(unpacked, "usr/bin/busybox", "bin/busybox")
     shutil.copy2(busybox, tree / "bin/busybox")
     for applet in ("sh", "init"):
         (tree / "bin" / applet).symlink_to("busybox")
@@ -93,9 +93,9 @@ def build_tree(root: Path, tree: Path, user: str, hostname: str, uid: int = 1000
         if not link.exists() and not link.is_symlink():
             link.parent.mkdir(parents=True, exist_ok=True)
             link.symlink_to(os.path.relpath(tree / "bin/busybox", link.parent))
-    dropbear = _first(debs, "usr/sbin/dropbear", "sbin/dropbear")
+    dropbear = _first(unpacked, "usr/sbin/dropbear", "sbin/dropbear")
     shutil.copy2(dropbear, tree / "sbin/dropbear")
-    search = [debs / d for d in LIB_DIRS] + [root / d for d in LIB_DIRS]
+    search = [unpacked / d for d in LIB_DIRS] + [root / d for d in LIB_DIRS]
     for soname, lib in elf.closure(dropbear, search).items():
         dest = tree / "lib/x86_64-linux-gnu" / soname
         dest.parent.mkdir(parents=True, exist_ok=True)
@@ -117,7 +117,7 @@ def build_tree(root: Path, tree: Path, user: str, hostname: str, uid: int = 1000
     _text(tree / "etc/hostname", hostname + "\n")
     for rel, text in files.accounts(user, uid).items():
         _text(tree / rel, text, 0o640 if rel.endswith("shadow") else 0o644)
-    shutil.rmtree(debs)
+    shutil.rmtree(unpacked)
     return version
 
 
