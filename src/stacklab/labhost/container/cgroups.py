@@ -69,6 +69,18 @@ def pids(group: str) -> set[int]:
     return found
 
 
+def supervisor_pid(group: str) -> int:
+    """systemd-nspawn's own PID (it moves itself to nspawn/supervisor); 0 when none runs."""
+    for top in hierarchies():
+        try:
+            found = (top / group / "nspawn/supervisor/cgroup.procs").read_text().split()
+        except OSError:
+            continue
+        if found:
+            return int(found[0])
+    return 0
+
+
 def kill_all(group: str, timeout: float = 10.0) -> None:
     """SIGKILL whatever still runs in the group, and wait until it is gone."""
     deadline = time.monotonic() + timeout

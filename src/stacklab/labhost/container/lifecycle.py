@@ -153,7 +153,9 @@ def down(*, name: str | None = None, steps: Steps | None = None, forget: bool = 
         or bool(disk.devices_backed_by(names.disk))
     if found:
         with steps.step("stop and remove"):
-            clean = nspawn.stop(inst.nspawn_pid if inst else 0, names.cgroup, timeout)
+            # without the state file, nspawn is found in its cgroup: still an orderly stop
+            pid = inst.nspawn_pid if inst else cgroups.supervisor_pid(names.cgroup)
+            clean = nspawn.stop(pid, names.cgroup, timeout)
             if not clean:
                 steps.say(f"it did not shut down within {timeout:.0f} s: stopped it by force")
             cgroups.kill_all(names.cgroup)
