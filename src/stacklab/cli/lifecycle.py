@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 from types import ModuleType
 
 import click
@@ -54,7 +55,7 @@ def down(yes: bool) -> None:
     """Remove the lab host and everything `up` created. Safe to run twice."""
     state = read_lab_state() or {}
     provider = state.get("target", {}).get("provider", "vagrant")
-    if provider == "container" or (not state and _container_instance_exists()):
+    if provider == "container" or (not state and _container_wanted()):
         _container_module().down()
         return
     if not yes:
@@ -66,9 +67,11 @@ def down(yes: bool) -> None:
     vagrant.down(paths.kit_root())
 
 
-def _container_instance_exists() -> bool:
+def _container_wanted() -> bool:
+    """No lab state: a container instance still there, or one named in the environment."""
     try:
-        return _container_module().exists()
+        module = _container_module()
+        return bool(os.environ.get(module.NAME_ENV)) or module.exists()
     except StacklabError:
         return False
 

@@ -64,7 +64,7 @@ def up(settings: Settings | None = None, *, name: str | None = None,
         return target
     if existing:
         steps.say("cleaning up after an earlier run that did not finish")
-    down(name=name, steps=steps, forget=False)
+    down(name=name, steps=steps, forget=False, say_nothing_found=False)
 
     from stacklab.labhost.box import build_box
 
@@ -138,7 +138,7 @@ def exists(name: str | None = None) -> bool:
 
 
 def down(*, name: str | None = None, steps: Steps | None = None, forget: bool = True,
-         timeout: float = SHUTDOWN_TIMEOUT) -> bool:
+         timeout: float = SHUTDOWN_TIMEOUT, say_nothing_found: bool = True) -> bool:
     """Remove the instance and everything it made; True if there was something to remove.
     Works from the names alone when the state file is gone; safe to run twice."""
     if name is None:
@@ -177,6 +177,8 @@ def down(*, name: str | None = None, steps: Steps | None = None, forget: bool = 
                 else:
                     path.unlink(missing_ok=True)
             names.state.unlink(missing_ok=True)
+    elif say_nothing_found:
+        steps.say("nothing to remove")
     if forget:
         state = read_lab_state() or {}
         if state.get("container") == name:
