@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 from types import ModuleType
 
 import click
@@ -54,7 +55,7 @@ def down(yes: bool) -> None:
     """Remove the lab host and everything `up` created. Safe to run twice."""
     state = read_lab_state() or {}
     provider = state.get("target", {}).get("provider", "vagrant")
-    if provider == "container":
+    if provider == "container" or (not state and _container_wanted()):
         _container_module().down()
         return
     if not yes:
@@ -64,6 +65,15 @@ def down(yes: bool) -> None:
         click.confirm("This deletes the lab VM and everything done in it. Continue?",
                       abort=True)
     vagrant.down(paths.kit_root())
+
+
+def _container_wanted() -> bool:
+    """No lab state: a container instance still there, or one named in the environment."""
+    try:
+        module = _container_module()
+        return bool(os.environ.get(module.NAME_ENV)) or module.exists()
+    except StacklabError:
+        return False
 
 
 def _pick_provider() -> str:

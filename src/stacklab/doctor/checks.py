@@ -33,7 +33,9 @@ def diagnose(settings: Settings, probe: SystemProbe | None = None,
     if vagrant_ok and libvirt_ok:
         d.providers.append("libvirt")
     if container_ok:
-        d.providers.append("container")
+        # Without a usable hypervisor a VM is emulated (about 18x slower): the container
+        # lab host is then the better choice, so it comes first.
+        d.providers.insert(0 if hw is False else len(d.providers), "container")
     vm = any(p in d.providers for p in VAGRANT_PROVIDERS)
     chosen = settings if vm or not container_ok else (container_settings or settings)
     _memory(d, probe, chosen.host.memory_mb)

@@ -34,6 +34,7 @@ class OpenStack(Model):
 class VolumeDisk(Model):
     device: str = Field(pattern=r"^/dev/[a-z]+[a-z0-9]*$")
     size_gb: int = Field(ge=2, le=2048)
+    volume_group: str = Field(pattern=r"^[A-Za-z0-9+_.\-]+$")
 
 
 class Capabilities(Model):
@@ -48,6 +49,7 @@ class Host(Model):
     user: str = Field(pattern=r"^[a-z_][a-z0-9_-]*$")
     memory_mb: int = Field(ge=2048)
     cpus: int = Field(ge=1)
+    accelerator: Literal["auto", "kvm", "tcg"]
     volume_disk: VolumeDisk
     capabilities: Capabilities
 

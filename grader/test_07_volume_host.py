@@ -1,0 +1,80 @@
+"""Lab 7, the volume host: tutorial §7 (nova-volume then, Cinder with LVM now)."""
+
+from stacklab.grading import check, expect, not_applicable
+from stacklab.grading.resources import lvm, mysql, services, system
+
+LVM_DRIVER = "cinder.volume.drivers.lvm.LVMVolumeDriver"
+RBD_DRIVER = "cinder.volume.drivers.rbd.RBDDriver"
+
+
+def _pvs_text(pvs):
+    return ", ".join(f"{p['pv_name']} → {p['vg_name'] or 'no VG'}" for p in pvs) or "no PVs"
+
+
+@check(points=3,
+       title="the volume group {s.host.volume_disk.volume_group} lives on the second disk",
+       hint="tutorial §7: `pvcreate {s.host.volume_disk.device}` then `vgcreate "
+            "{s.host.volume_disk.volume_group} {s.host.volume_disk.device}`")
+def test_volume_group_is_on_the_second_disk(host, settings):
+    disk, vg = settings.host.volume_disk.device, settings.host.volume_disk.volume_group
+    pvs, error = lvm.physical_volumes(host)
+    expect(not error, found=f"pvs failed: {error}")
+    mine = [p for p in pvs if p["vg_name"] == vg]
+    expect(mine, found=f"no volume group {vg} (physical volumes: {_pvs_text(pvs)})")
+    elsewhere = [p["pv_name"] for p in mine if not lvm.on_disk(p["pv_name"], disk)]
+    expect(not elsewhere,
+           found=f"{vg} is on {', '.join(elsewhere)}, not on {disk}",
+           hint=f"the tutorial's volumes go on the second disk {disk}: `vgremove {vg}` (it "
+                f"holds no volumes yet), then `pvcreate {disk}` and `vgcreate {vg} {disk}`")
+
+
+@check(points=1, title="Cinder's database exists",
+       hint="CREATE DATABASE cinder; and grant the cinder user on it")
+def test_cinder_database_exists(host, settings):
+    mysql.expect_databases(host, settings, "cinder")
+
+
+@check(points=3,
+       title="Cinder's volume backend is the tutorial's LVM on {s.host.volume_disk.volume_group}",
+       hint="cinder.conf: enabled_backends = lvm, and [lvm] volume_driver = "
+            f"{LVM_DRIVER}, volume_group = {{s.host.volume_disk.volume_group}}, "
+            "target_helper = tgtadm "
+            "(tutorial §6 --iscsi_helper=tgtadm)")
+def test_cinder_uses_the_volume_backend(host, settings):
+    conf = services.cinder(host)
+    expect(conf.present, found=f"{services.CINDER} is missing",
+           hint="apt-get install cinder-api cinder-scheduler cinder-volume (lab 7)")
+    backends = conf.list("DEFAULT", "enabled_backends")
+    expect(backends, found="[DEFAULT] enabled_backends is not set")
+    drivers = {b: conf.get(b, "volume_driver") or "unset" for b in backends}
+    if settings.host.capabilities.volume_backend == "rbd":
+        # the stand-in for hosts without device-mapper (see ENVIRONMENT.md), named as such
+        rbd = [b for b, d in drivers.items() if d == RBD_DRIVER and conf.get(b, "rbd_pool")]
+        expect(rbd, found="RBD stand-in expected on this host; backends: "
+                          + ", ".join(f"[{b}] {d}" for b, d in drivers.items()),
+               hint=f"this host has no device-mapper: a backend with volume_driver = "
+                    f"{RBD_DRIVER} and rbd_pool (the kit's stand-in for LVM)")
+        return
+    problems = []
+    for name, driver in drivers.items():
+        if driver != LVM_DRIVER:
+            problems.append(f"[{name}] volume_driver = {driver}")
+            continue
+        group = conf.get(name, "volume_group")
+        helper = conf.get(name, "target_helper") or conf.get(name, "iscsi_helper")
+        if group != settings.host.volume_disk.volume_group:
+            problems.append(f"[{name}] volume_group = {group or 'unset'}")
+        elif helper != "tgtadm":
+            problems.append(f"[{name}] target_helper = {helper or 'unset (default lioadm)'}")
+        else:
+            return
+    expect(False, found="; ".join(problems))
+
+
+@check(points=1, title="the iSCSI target (tgt) runs",
+       hint="tutorial §7: apt-get install tgt; systemctl enable --now tgt")
+def test_iscsi_target_runs(host, settings):
+    if settings.host.capabilities.volume_backend != "lvm":
+        not_applicable("the RBD stand-in exports volumes without iSCSI")
+    active, enabled = system.service_state(host, "tgt")
+    expect(active == "active", found=f"tgt is {active} ({enabled})")

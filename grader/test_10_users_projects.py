@@ -1,0 +1,77 @@
+"""Lab 10, users and projects: tutorial §10 (nova-manage user/project → Keystone)."""
+
+import re
+
+from stacklab.grading import check, expect
+from stacklab.grading.resources import services, system
+
+
+@check(points=2, title="the project exists",
+       hint="tutorial §10 `nova-manage project create`: openstack project create "
+            "{s.identity.project}")
+def test_project_exists(cloud, settings):
+    expect(cloud.named("projects", settings.identity.project),
+           found="projects: " + ", ".join(p["name"] for p in cloud.items("projects")))
+
+
+@check(points=2, title="the user exists",
+       hint="tutorial §10 `nova-manage user create`: openstack user create --password-prompt "
+            "{s.identity.user}")
+def test_user_exists(cloud, settings):
+    expect(cloud.named("users", settings.identity.user),
+           found="users: " + ", ".join(u["name"] for u in cloud.items("users")))
+
+
+@check(points=2, title="the user has the tutorial's role on the project",
+       hint="tutorial §10 `nova-manage role add`: openstack role create "
+            "{s.identity.role}; openstack role add --project {s.identity.project} --user "
+            "{s.identity.user} {s.identity.role}")
+def test_user_has_the_role_on_the_project(cloud, settings):
+    ident = settings.identity
+    users = {u["id"] for u in cloud.named("users", ident.user)}
+    projects = {p["id"] for p in cloud.named("projects", ident.project)}
+    role_names = {r["id"]: r["name"] for r in cloud.items("roles")}
+    held = sorted(role_names.get(a["role_id"], a["role_id"])
+                  for a in cloud.items("role_assignments")
+                  if a["user_id"] in users and a["project_id"] in projects)
+    expect(ident.role in held, found=f"{ident.user} holds on {ident.project}: "
+                                     + (", ".join(held) or "no role"))
+
+
+@check(points=1, title="the tutorial's role implies Keystone's admin role",
+       hint="the 2012 {s.identity.role} could do everything: openstack implied role create "
+            "{s.identity.role} --implied-role {s.identity.implied_role}")
+def test_role_implies_admin(cloud, settings):
+    ident = settings.identity
+    implied = [i for r in cloud.items("role_inferences") if r["prior"] == ident.role
+               for i in r["implies"]]
+    expect(ident.implied_role in implied,
+           found=f"{ident.role} implies: " + (", ".join(implied) or "nothing"))
+
+
+@check(points=3, title="the user logs in to the project",
+       hint="the user's password is identity.password in the settings: openstack user set "
+            "--password-prompt {s.identity.user}")
+def test_user_logs_in(cloud, settings):
+    ok, error = cloud.login("user")
+    expect(ok, found=f"{settings.identity.user} in {settings.identity.project}: {error}")
+
+
+@check(points=2, title="the user's rc file (novarc) is in place",
+       hint="tutorial §10 novarc: ~/{s.identity.rc_file} with export OS_USERNAME, "
+            "OS_PROJECT_NAME, OS_PASSWORD, OS_AUTH_URL=http://{s.network.public.address}:5000/v3, "
+            "OS_USER_DOMAIN_NAME, OS_PROJECT_DOMAIN_NAME, OS_IDENTITY_API_VERSION=3")
+def test_rc_file_is_in_place(host, settings):
+    name = settings.identity.rc_file
+    text = system.home_file(host, name)
+    expect(text is not None, found=f"~/{name} does not exist")
+    values = dict(re.findall(r"^\s*(?:export\s+)?(OS_[A-Z_]+)=[\"']?([^\"'\n]*)", text or "",
+                             re.M))
+    problems = []
+    for key, wanted in (("OS_USERNAME", settings.identity.user),
+                        ("OS_PROJECT_NAME", settings.identity.project)):
+        if values.get(key) != wanted:
+            problems.append(f"{key}={values.get(key, '(unset)')}")
+    if not services.reaches_lab(values.get("OS_AUTH_URL"), settings):
+        problems.append(f"OS_AUTH_URL={values.get('OS_AUTH_URL', '(unset)')}")
+    expect(not problems, found=f"~/{name}: " + ", ".join(problems))

@@ -1,0 +1,56 @@
+"""Lab 11, images: tutorial §11 (cloud-publish-tarball → openstack image create)."""
+
+from stacklab.grading import check, expect
+from stacklab.grading.resources import memo, services
+
+
+def _image(cloud, settings):
+    image = cloud.image()
+    expect(image, found=f"no image named {settings.image.name} (images: "
+                        + (", ".join(i["name"] or i["id"] for i in cloud.items("images"))
+                           or "none") + ")")
+    return image
+
+
+@check(points=3, title="the tutorial's image is active",
+       hint="openstack image create --disk-format qcow2 --container-format bare --public "
+            "--file <image file> {s.image.name} (the offline guest also has a kernel and a "
+            "ramdisk, uploaded first)")
+def test_image_is_active(cloud, settings):
+    image = _image(cloud, settings)
+    expect(image["status"] == "active", found=f"{image['name']} is {image['status']}")
+    parts = [(role, cloud.by_id("images", image.get(f"{role}_id")))
+             for role in ("kernel", "ramdisk") if image.get(f"{role}_id")]
+    broken = [f"its {role} {image[role + '_id']} is "
+              + (part["status"] if part else "missing") for role, part in parts
+              if not part or part["status"] != "active"]
+    expect(not broken, found="; ".join(broken))
+
+
+@check(points=1, title="the project may use the image",
+       hint="make it public (--public) or create it as {s.identity.user} in "
+            "{s.identity.project}")
+def test_image_is_usable_by_the_project(cloud, settings):
+    image = _image(cloud, settings)
+    project = cloud.project_id(settings.identity.project)
+    expect(image["visibility"] in ("public", "community") or image["owner"] == project,
+           found=f"{image['name']} is {image['visibility']}, owned by another project")
+
+
+@check(points=2, title="the image's data is in Glance's file store",
+       hint="tutorial §5: Glance keeps images on the local file system "
+            "(filesystem_store_datadir); re-upload the image if its file is missing")
+def test_image_data_is_in_the_file_store(host, cloud, settings):
+    image = _image(cloud, settings)
+    store = services.glance_store(services.glance(host))
+    expect(store.is_file, found=store.detail)
+    path = store.datadir.rstrip("/") + "/" + image["id"]
+
+    def size():
+        with host.sudo():
+            out = host.run("stat -c %%s -- %s", path)
+        return int(out.stdout) if out.rc == 0 and out.stdout.strip().isdigit() else None
+    on_disk = memo(host, f"size:{path}", size)
+    expect(on_disk is not None, found=f"{path} does not exist")
+    expect(image["size"] in (None, on_disk),
+           found=f"{path} holds {on_disk} bytes, the image {image['size']}")

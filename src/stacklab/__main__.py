@@ -1,0 +1,5 @@
+"""`python -m stacklab` runs the command line."""
+
+from stacklab.cli import main
+
+main()

@@ -1,0 +1,42 @@
+"""Grading: checks declared on pytest-testinfra tests, run against one host or a class.
+
+Public API (for the CLI, the notebooks and the end-to-end suite)::
+
+    from stacklab.grading import run_checks, grade_class, RunResult, render_lab_html
+    result = run_checks(target, [3, 4], timeout=120)
+    result.points, result.max_points, result.checks[0].hint
+    RunResult.from_json(result.to_json()) == result
+
+Grader modules use :func:`check`, :func:`expect`, :func:`fail` and :func:`not_applicable`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from stacklab.grading.markers import CheckFailed, check, expect, fail, not_applicable
+from stacklab.grading.model import CheckResult, CheckSpec, ClassReport, RunResult
+
+if TYPE_CHECKING:  # the runner imports pytest plugins: load it only when used
+    from stacklab.grading.runner import grade_class, run_checks
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("run_checks", "grade_class"):
+        from stacklab.grading import runner
+
+        return getattr(runner, name)
+    if name == "render_lab_html":
+        from stacklab.outputs.html import render_lab
+
+        return render_lab
+    if name in ("load_questions", "save_answers"):
+        from stacklab.grading import knowledge
+
+        return getattr(knowledge, name)
+    raise AttributeError(name)
+
+
+__all__ = ["CheckFailed", "CheckResult", "CheckSpec", "ClassReport", "RunResult", "check",
+           "expect", "fail", "grade_class", "load_questions", "not_applicable",
+           "render_lab_html", "run_checks", "save_answers"]

@@ -1,0 +1,122 @@
+"""How a grader test declares its check, and how it says what it found.
+
+    @check(points=2, title="MariaDB listens on all addresses",
+           hint="tutorial §3: bind-address = {s.mysql.bind_address}, then restart",
+           success="MariaDB answers on the lab network")
+    def test_mariadb_listens_on_all_addresses(host, settings):
+        ...
+        expect(ok, found=f"MariaDB listens on {where}")
+
+A failing check shows its hint and what was found: pass `found=` to :func:`expect` /
+:func:`fail`, or write ``assert cond, "what was found"``. A failure may carry a more
+precise hint of its own (e.g. the volume group exists but on another disk).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from stacklab.grading.model import CheckSpec
+
+MARKER = "check"
+_MODULE = re.compile(r"test_(\d{2})_")
+
+
+def check(*, points: float, title: str, hint: str, hidden: bool = False,
+          success: str = "", failure: str = "") -> pytest.MarkDecorator:
+    """Declare a grader test as a check worth `points`, with a title and a hint."""
+    if points < 0:
+        raise ValueError("points must not be negative")
+    return getattr(pytest.mark, MARKER)(points=points, title=title, hint=hint, hidden=hidden,
+                                        success=success, failure=failure)
+
+
+class CheckFailed(AssertionError):
+    """A check did not hold: `found` says what was seen, `hint` may replace the check's."""
+
+    def __init__(self, found: str, hint: str | None = None) -> None:
+        super().__init__(found)
+        self.found = found
+        self.hint = hint
+
+
+class CheckTimeout(Exception):
+    """A check took longer than its time limit."""
+
+
+def expect(condition: Any, found: str, hint: str | None = None) -> None:
+    """Fail the check with what was found (and an optional sharper hint) unless condition."""
+    __tracebackhide__ = True
+    if not condition:
+        raise CheckFailed(found, hint)
+
+
+def fail(found: str, hint: str | None = None) -> None:
+    __tracebackhide__ = True
+    raise CheckFailed(found, hint)
+
+
+NOT_APPLICABLE = "n/a: "
+
+
+def not_applicable(reason: str) -> None:
+    """This check does not apply to this host (e.g. iSCSI on the RBD stand-in): 0 of 0."""
+    __tracebackhide__ = True
+    pytest.skip(NOT_APPLICABLE + reason)
+
+
+def lab_of_module(module_name: str) -> int | None:
+    m = _MODULE.match(module_name.rsplit(".", 1)[-1])
+    return int(m.group(1)) if m else None
+
+
+def spec_of(item: pytest.Item, settings: Any = None) -> CheckSpec | None:
+    """The check an item declares, or None for a test without @check.
+
+    Titles, hints and messages may name settings as ``{s.network.public.address}``: they
+    are filled in from `settings`, so the texts show the values this lab really uses.
+    """
+    mark = item.get_closest_marker(MARKER)
+    if mark is None:
+        return None
+    module = getattr(item, "module", None)
+    lab = lab_of_module(module.__name__) if module else None
+    texts = {k: fill(mark.kwargs[k], settings) for k in ("title", "hint", "success", "failure")}
+    return CheckSpec(lab=lab or 0, id=check_id(item), points=mark.kwargs["points"],
+                     hidden=mark.kwargs["hidden"], **texts)
+
+
+def check_id(item: pytest.Item) -> str:
+    """The test's name without 'test_', and its own parameters (not the host's)."""
+    name = (getattr(item, "originalname", None) or item.name).removeprefix("test_")
+    callspec = getattr(item, "callspec", None)
+    params = [getattr(value, "id", value) for key, value in
+              (callspec.params.items() if callspec else []) if key != "_testinfra_host"]
+    return f"{name}[{'-'.join(map(str, params))}]" if params else name
+
+
+def fill(text: str, settings: Any) -> str:
+    """`text` with its {s.section.key} fields taken from the settings."""
+    if not text or settings is None or "{" not in text:
+        return text
+    try:
+        return text.format(s=settings)
+    except (KeyError, AttributeError, IndexError, ValueError):
+        return text
+
+
+def found_of(exc: BaseException) -> tuple[str, str | None]:
+    """(what was found, a hint that replaces the check's or None) for a failed check."""
+    if isinstance(exc, CheckFailed):
+        return exc.found, exc.hint
+    if isinstance(exc, AssertionError):
+        text = str(exc)
+        # pytest's rewritten assertions append '\nassert …' after the message
+        head = text.split("\nassert ", 1)[0].strip()
+        return (head or text.strip() or "the assertion did not hold"), None
+    if isinstance(exc, CheckTimeout):
+        return str(exc), None
+    return f"could not check: {type(exc).__name__}: {exc}", None

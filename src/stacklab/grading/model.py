@@ -1,0 +1,167 @@
+"""What a check is and what it found: plain data, JSON in and out.
+
+A check (in the spirit of otter-grader's test cases) has a lab, an id, a title, points,
+a hint, whether it is hidden from learners, and the messages shown on success and on
+failure. A run of checks against one host gives a :class:`RunResult`; a class run gives
+a :class:`ClassReport`, one RunResult per student.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any, Literal
+
+Status = Literal["passed", "failed", "error", "timeout", "not-run", "n/a"]
+OK_STATUSES = ("passed", "n/a")  # n/a: does not apply to this host (worth 0 of 0)
+HostStatus = Literal["ok", "unreachable", "refused", "timeout", "error"]
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    """The declaration of one check (from the @check marker of a grader test)."""
+
+    lab: int
+    id: str  # 'mariadb_listens_on_all_addresses': the test's name without 'test_'
+    title: str
+    points: float
+    hint: str
+    hidden: bool = False
+    success: str = ""  # shown when it passes (may be empty)
+    failure: str = ""  # shown when it fails, before what was found
+
+    @property
+    def key(self) -> str:
+        """'03.mariadb_listens_on_all_addresses': unique across the labs."""
+        return f"{self.lab:02d}.{self.id}"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    lab: int
+    id: str
+    title: str
+    points: float  # earned
+    max: float
+    status: Status
+    hint: str = ""
+    found: str = ""  # what the check saw instead (or, on success, a note)
+    message: str = ""  # the success or failure message of the check
+    duration: float = 0.0
+    hidden: bool = False
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "passed"
+
+    @property
+    def ok(self) -> bool:
+        return self.status in OK_STATUSES
+
+    @property
+    def key(self) -> str:
+        return f"{self.lab:02d}.{self.id}"
+
+    @classmethod
+    def not_run(cls, spec: CheckSpec, reason: str) -> CheckResult:
+        return cls(lab=spec.lab, id=spec.id, title=spec.title, points=0, max=spec.points,
+                   status="not-run", hint=spec.hint, found=reason, hidden=spec.hidden)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["passed"] = self.passed
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CheckResult:
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """Every check of one run against one host."""
+
+    name: str  # the student (or 'lab' for a learner's own host)
+    url: str  # where the host is: never holds a secret
+    labs: list[int]
+    checks: list[CheckResult] = field(default_factory=list)
+    status: HostStatus = "ok"
+    reason: str = ""  # why the host could not be graded (status != ok)
+    duration: float = 0.0
+    connections: int = 0  # SSH connections this run opened
+
+    @property
+    def points(self) -> float:
+        return round(sum(c.points for c in self.checks), 2)
+
+    @property
+    def max_points(self) -> float:
+        return round(sum(c.max for c in self.checks), 2)
+
+    @property
+    def passed(self) -> int:
+        return sum(c.passed for c in self.checks)
+
+    @property
+    def all_passed(self) -> bool:
+        return self.status == "ok" and bool(self.checks) and all(c.ok for c in self.checks)
+
+    def for_lab(self, lab: int) -> list[CheckResult]:
+        return [c for c in self.checks if c.lab == lab]
+
+    def lab_points(self, lab: int) -> tuple[float, float]:
+        checks = self.for_lab(lab)
+        return round(sum(c.points for c in checks), 2), round(sum(c.max for c in checks), 2)
+
+    def visible(self) -> RunResult:
+        """The same result without hidden checks: what a learner may see."""
+        return replace(self, checks=[c for c in self.checks if not c.hidden])
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "url": self.url, "labs": list(self.labs),
+                "status": self.status, "reason": self.reason,
+                "points": self.points, "max_points": self.max_points,
+                "passed": self.passed, "total": len(self.checks),
+                "duration": round(self.duration, 3), "connections": self.connections,
+                "checks": [c.to_dict() for c in self.checks]}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunResult:
+        return cls(name=data["name"], url=data["url"], labs=list(data["labs"]),
+                   checks=[CheckResult.from_dict(c) for c in data.get("checks", [])],
+                   status=data.get("status", "ok"), reason=data.get("reason", ""),
+                   duration=data.get("duration", 0.0),
+                   connections=data.get("connections", 0))
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> RunResult:
+        return cls.from_dict(json.loads(text))
+
+
+@dataclass(frozen=True)
+class ClassReport:
+    """A class run: one RunResult per student, in inventory order."""
+
+    labs: list[int]
+    hosts: list[RunResult]
+    duration: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"labs": list(self.labs), "duration": round(self.duration, 3),
+                "hosts": [h.to_dict() for h in self.hosts]}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ClassReport:
+        return cls(labs=list(data["labs"]), duration=data.get("duration", 0.0),
+                   hosts=[RunResult.from_dict(h) for h in data["hosts"]])
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> ClassReport:
+        return cls.from_dict(json.loads(text))

@@ -1,0 +1,205 @@
+"""Read the whole OpenStack state the graders need, once, as JSON (runs on the lab host).
+
+One openstacksdk process per run: log in as the cloud admin and as the tutorial's user,
+list every resource kind in parallel, print one JSON document. Each kind that cannot be
+read is reported under "errors" with the reason; the rest still comes back.
+"""
+
+import json
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+
+def _get(obj, *names, default=None):
+    for name in names:
+        value = obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
+        if value is not None:
+            return value
+    return default
+
+
+def _service(s):
+    return {"binary": s.binary, "host": s.host, "zone": _get(s, "availability_zone", "zone"),
+            "status": s.status, "state": s.state, "updated_at": s.updated_at}
+
+
+def _agent(a):
+    return {"binary": a.binary, "host": a.host, "zone": a.availability_zone or "-",
+            "status": "enabled" if a.is_admin_state_up else "disabled",
+            "state": "up" if a.is_alive else "down", "updated_at": a.last_heartbeat_at,
+            "type": a.agent_type}
+
+
+def _server(s):
+    addresses = []
+    for network, entries in (s.addresses or {}).items():
+        for entry in entries:
+            addresses.append({"network": network, "addr": entry.get("addr"),
+                              "type": entry.get("OS-EXT-IPS:type")})
+    flavor = s.flavor or {}
+    image = s.image or {}
+    return {"id": s.id, "name": s.name, "status": s.status, "project_id": s.project_id,
+            "flavor": _get(flavor, "original_name", "name"),
+            "key_name": s.key_name, "image_id": _get(image, "id"),
+            "addresses": addresses,
+            "security_groups": sorted({g.get("name") for g in s.security_groups or []}),
+            "volumes": [v.get("id") for v in s.attached_volumes or []],
+            "host": s.compute_host}
+
+
+def _image(i):
+    props = i.properties or {}
+    return {"id": i.id, "name": i.name, "status": i.status, "visibility": i.visibility,
+            "owner": _get(i, "owner_id", "owner"), "disk_format": i.disk_format,
+            "container_format": i.container_format, "size": i.size,
+            "kernel_id": i.kernel_id or props.get("kernel_id"),
+            "ramdisk_id": i.ramdisk_id or props.get("ramdisk_id")}
+
+
+def _rule(r):
+    return {"direction": r.get("direction"), "ethertype": r.get("ethertype"),
+            "protocol": r.get("protocol"), "port_min": r.get("port_range_min"),
+            "port_max": r.get("port_range_max"),
+            "remote_ip_prefix": r.get("remote_ip_prefix"),
+            "remote_group_id": r.get("remote_group_id")}
+
+
+def _volume(v):
+    return {"id": v.id, "name": v.name, "status": v.status, "size": v.size,
+            "zone": v.availability_zone, "project_id": v.project_id,
+            "attachments": [{"server_id": a.get("server_id"), "device": a.get("device")}
+                            for a in v.attachments or []]}
+
+
+# kind -> (which login, how to list, how to describe one)
+KINDS = {
+    "compute_services": ("admin", lambda c: c.compute.services(), _service),
+    "volume_services": ("admin", lambda c: c.block_storage.services(), _service),
+    "network_agents": ("admin", lambda c: c.network.agents(), _agent),
+    "endpoints": ("admin", lambda c: c.identity.endpoints(), None),
+    "catalog_services": ("admin", lambda c: c.identity.services(),
+                         lambda s: {"id": s.id, "name": s.name, "type": s.type}),
+    "projects": ("admin", lambda c: c.identity.projects(),
+                 lambda p: {"id": p.id, "name": p.name, "enabled": p.is_enabled}),
+    "users": ("admin", lambda c: c.identity.users(),
+              lambda u: {"id": u.id, "name": u.name, "enabled": u.is_enabled}),
+    "roles": ("admin", lambda c: c.identity.roles(), lambda r: {"id": r.id, "name": r.name}),
+    "role_assignments": ("admin", lambda c: c.identity.role_assignments(),
+                         lambda a: {"user_id": _get(a.user or {}, "id"),
+                                    "project_id": _get((a.scope or {}).get("project") or {},
+                                                       "id"),
+                                    "role_id": _get(a.role or {}, "id")}),
+    "role_inferences": ("admin", lambda c: c.identity.get("/role_inferences").json().get(
+                            "role_inferences", []),
+                        lambda r: {"prior": r["prior_role"]["name"],
+                                   "implies": [x["name"] for x in r.get("implies", [])]}),
+    "images": ("admin", lambda c: c.image.images(), _image),
+    "flavors": ("admin", lambda c: c.compute.flavors(is_public=None),
+                lambda f: {"id": f.id, "name": f.name, "ram": f.ram, "disk": f.disk,
+                           "vcpus": f.vcpus, "is_public": f.is_public}),
+    "hypervisors": ("admin", lambda c: c.compute.hypervisors(details=True),
+                    lambda h: {"name": h.name, "state": h.state, "status": h.status,
+                               "type": h.hypervisor_type}),
+    "servers": ("admin", lambda c: c.compute.servers(all_projects=True), _server),
+    "networks": ("admin", lambda c: c.network.networks(),
+                 lambda n: {"id": n.id, "name": n.name, "external": n.is_router_external,
+                            "shared": n.is_shared, "network_type": n.provider_network_type,
+                            "physical_network": n.provider_physical_network,
+                            "project_id": n.project_id, "subnet_ids": n.subnet_ids}),
+    "subnets": ("admin", lambda c: c.network.subnets(),
+                lambda s: {"id": s.id, "name": s.name, "network_id": s.network_id,
+                           "cidr": s.cidr, "gateway_ip": s.gateway_ip,
+                           "allocation_pools": s.allocation_pools,
+                           "enable_dhcp": s.is_dhcp_enabled}),
+    "routers": ("admin", lambda c: c.network.routers(),
+                lambda r: {"id": r.id, "name": r.name, "project_id": r.project_id,
+                           "external_network_id": _get(r.external_gateway_info or {},
+                                                       "network_id")}),
+    "ports": ("admin", lambda c: c.network.ports(),
+              lambda p: {"id": p.id, "network_id": p.network_id, "device_id": p.device_id,
+                         "device_owner": p.device_owner,
+                         "fixed_ips": [{"subnet_id": f.get("subnet_id"),
+                                        "ip": f.get("ip_address")} for f in p.fixed_ips or []]}),
+    "floating_ips": ("admin", lambda c: c.network.ips(),
+                     lambda f: {"id": f.id, "address": f.floating_ip_address,
+                                "port_id": f.port_id, "fixed_ip": f.fixed_ip_address,
+                                "status": f.status, "project_id": f.project_id,
+                                "network_id": f.floating_network_id}),
+    "security_groups": ("admin", lambda c: c.network.security_groups(),
+                        lambda g: {"id": g.id, "name": g.name, "project_id": g.project_id,
+                                   "rules": [_rule(r) for r in g.security_group_rules or []]}),
+    "volumes": ("admin", lambda c: c.block_storage.volumes(all_projects=True), _volume),
+    "keypairs": ("user", lambda c: c.compute.keypairs(),
+                 lambda k: {"name": k.name, "fingerprint": k.fingerprint,
+                            "public_key": k.public_key, "type": k.type}),
+}
+
+
+def _endpoint(e):
+    return {"service_id": e.service_id, "interface": e.interface, "url": e.url,
+            "region": _get(e, "region_id"), "enabled": e.is_enabled}
+
+
+def _reason(exc):
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return f"{type(exc).__name__}: {text}"[:300]
+
+
+def collect(conns, kinds=None):
+    """The snapshot: conns maps 'admin'/'user' to a connection (or an exception)."""
+    snapshot = {"version": 1, "logins": {}, "errors": {}}
+    for who, conn in conns.items():
+        ok = not isinstance(conn, BaseException)
+        snapshot["logins"][who] = {"ok": ok, "error": "" if ok else _reason(conn)}
+
+    def one(kind):
+        who, lister, describe = KINDS[kind]
+        conn = conns.get(who)
+        if conn is None or isinstance(conn, BaseException):
+            return kind, None, f"the {who} login failed"
+        describe = describe or _endpoint
+        try:
+            return kind, [describe(x) for x in lister(conn)], None
+        except Exception as exc:
+            return kind, None, _reason(exc)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for kind, items, error in pool.map(one, kinds or list(KINDS)):
+            if error is None:
+                snapshot[kind] = items
+            else:
+                snapshot["errors"][kind] = error
+    return snapshot
+
+
+def _login(openstack, config, who):
+    creds = config[who]
+    try:
+        conn = openstack.connect(
+            auth_url=config["auth_url"], username=creds["username"],
+            password=creds["password"], project_name=creds["project"],
+            user_domain_name="Default", project_domain_name="Default",
+            region_name=config["region"], interface="public",
+            api_timeout=config.get("api_timeout", 20))
+        conn.authorize()
+        return conn
+    except Exception as exc:
+        return exc
+
+
+def main(config_json):
+    started = time.monotonic()
+    config = json.loads(config_json)
+    try:
+        import openstack
+    except ImportError:
+        print(json.dumps({"version": 1, "fatal": "openstacksdk is not installed on the lab "
+                          "host (python3-openstacksdk)"}))
+        return
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        admin, user = pool.map(lambda who: _login(openstack, config, who), ["admin", "user"])
+    snapshot = collect({"admin": admin, "user": user})
+    snapshot["seconds"] = round(time.monotonic() - started, 3)
+    json.dump(snapshot, sys.stdout)
+    sys.stdout.write("\n")

@@ -1,0 +1,176 @@
+"""Run the graders against one host, in this process, through pytest.
+
+:func:`run_checks` opens the host's one SSH connection, hands it to testinfra, runs the
+selected grader modules with pytest (quietly) and returns a :class:`RunResult`. It is what
+`stacklab check`, the notebooks' `%check` and each worker of `stacklab grade` call.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from pathlib import Path
+
+from stacklab import paths
+from stacklab.catalog import Lab, select
+from stacklab.errors import StacklabError
+from stacklab.grading import transport
+from stacklab.grading.model import CheckResult, CheckSpec, RunResult
+from stacklab.grading.plugin import RunControl
+from stacklab.hosts.target import Target
+
+DEFAULT_CHECK_TIMEOUT = 60.0
+# pytest plugins a grading run has no use for; unraisableexception alone costs a forced
+# garbage collection per run (a third of the run's CPU), capture and logging a bit per check
+QUIET_PLUGINS = [f"-pno:{name}" for name in (
+    "cacheprovider", "unraisableexception", "threadexception", "logging", "warnings",
+    "doctest", "junitxml", "pastebin", "stepwise", "faulthandler", "setuponly", "setupplan")]
+CONNECT_TIMEOUT = 10.0
+
+
+def grader_dir() -> Path:
+    return paths.kit_root() / "grader"
+
+
+def grader_files(labs: Iterable[Lab]) -> list[Path]:
+    folder = grader_dir()
+    files = [folder / f"{lab.grader_module}.py" for lab in labs]
+    missing = [f.name for f in files if not f.exists()]
+    if missing:
+        raise StacklabError(f"grader module(s) missing: {', '.join(missing)}",
+                            f"the checkout's {folder} is incomplete")
+    return files
+
+
+def _labs(labs: Iterable[int | Lab] | str | None) -> list[Lab]:
+    if labs is None or isinstance(labs, str):
+        return select(labs)
+    chosen = [lab if isinstance(lab, Lab) else select(str(lab))[0] for lab in labs]
+    return sorted(set(chosen), key=lambda lab: lab.number)
+
+
+def _pytest(args: list[str], control: RunControl) -> tuple[int, str]:
+    """pytest.main with the kit's plugin and RunControl, its console output kept aside."""
+    import pytest
+
+    folder = grader_dir()
+    base = ["-c", str(folder / "pytest.ini"), "--rootdir", str(folder), "-q", "-q",
+            "--tb=no", "-s", *QUIET_PLUGINS, "-W", "ignore::DeprecationWarning"]
+    buffer = io.StringIO()
+    # no entry-point scan of every installed package (hundreds of files read per run):
+    # the graders need testinfra's plugin and the kit's own (grader/conftest.py) only
+    with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer), \
+            _environ(PYTEST_DISABLE_PLUGIN_AUTOLOAD="1"):
+        code = pytest.main([*base, "-p", "testinfra.plugin", *args], plugins=[control])
+    if os.environ.get("STACKLAB_DEBUG"):
+        print(buffer.getvalue())
+    return int(code), buffer.getvalue()
+
+
+@contextlib.contextmanager
+def _environ(**values: str):
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def collect_specs(labs: Iterable[int | Lab] | str | None = None, *, provider: str = "vagrant",
+                  include_hidden: bool = True) -> list[CheckSpec]:
+    """Every check the selected labs declare (no host is contacted)."""
+    chosen = _labs(labs)
+    control = RunControl(include_hidden=include_hidden, summary=False)
+    args = ["--collect-only", f"--stacklab-provider={provider}"]
+    code, output = _pytest(args + [str(f) for f in grader_files(chosen)], control)
+    if code not in (0, 5):
+        raise StacklabError("the grader modules could not be collected",
+                            _last_line(output) or "run with STACKLAB_DEBUG=1")
+    return list(control.specs)
+
+
+def run_checks(target: Target, labs: Iterable[int | Lab] | str | None = None, *,
+               timeout: float | None = None, check_timeout: float = DEFAULT_CHECK_TIMEOUT,
+               include_hidden: bool = True,
+               on_result: Callable[[CheckResult], None] | None = None,
+               connect_timeout: float = CONNECT_TIMEOUT) -> RunResult:
+    """Run the checks of `labs` (default: all) against `target` and return the result.
+
+    `timeout` bounds the whole run (checks not started by then are reported as not run),
+    `check_timeout` each check. A host that cannot be reached gives a RunResult whose
+    status says why (unreachable, refused, timeout) with every check at zero points.
+    """
+    chosen = _labs(labs)
+    numbers = [lab.number for lab in chosen]
+    started = time.monotonic()
+    control = RunControl(check_timeout=check_timeout, include_hidden=include_hidden,
+                         on_result=on_result, summary=False, host_timeout=timeout,
+                         deadline=started + timeout if timeout else None)
+    client = None
+    if not target.local:
+        try:
+            client = transport.connect(target, connect_timeout)
+        except transport.HostUnreachable as exc:
+            specs = collect_specs(chosen, provider=target.provider,
+                                  include_hidden=include_hidden)
+            return RunResult(name=target.name, url=target.url, labs=numbers,
+                             checks=[CheckResult.not_run(s, exc.reason) for s in specs],
+                             status=exc.status, reason=exc.reason,
+                             duration=time.monotonic() - started)
+    spec, host = transport.host_for(target, client, timeout=connect_timeout)
+    try:
+        result = run_on_host(host, spec, chosen, name=target.name, url=target.url,
+                             provider=target.provider, control=control)
+    finally:
+        reconnected = client is not None and host.backend.__dict__.get("client") is not client
+        if client is not None:
+            client.close()
+            host.backend.__dict__.pop("client", None)
+    connections = (1 + int(reconnected)) if client is not None else 0
+    late = [c for c in result.checks if c.status == "not-run" and "time limit" in c.found]
+    if late and result.status == "ok":
+        result = replace(result, status="timeout",
+                         reason=f"the host's time limit ({timeout:g} s) was reached with "
+                                f"{len(late)} checks still to run")
+    return replace(result, duration=time.monotonic() - started, connections=connections)
+
+
+def run_on_host(host, spec: str, labs: list[Lab], *, name: str, url: str, provider: str,
+                control: RunControl) -> RunResult:
+    """Run the grader modules of `labs` with `host` (a testinfra host) as the lab host."""
+    from stacklab.grading.resources import cloud, forget
+
+    transport.register(spec, host)
+    forget(host)
+    cloud.forget(host)
+    args = [f"--hosts={spec}", f"--stacklab-provider={provider}"]
+    code, output = _pytest(args + [str(f) for f in grader_files(labs)], control)
+    done = {r.key for r in control.results}
+    missing = [CheckResult.not_run(s, "not run: " + (_last_line(output) or "pytest stopped"))
+               for s in control.specs if s.key not in done]
+    status, reason = "ok", ""
+    if not control.specs and code not in (0, 5):
+        status, reason = "error", _last_line(output) or f"pytest exited {code}"
+    return RunResult(name=name, url=url, labs=[lab.number for lab in labs],
+                     checks=list(control.results) + missing, status=status, reason=reason)
+
+
+def _last_line(output: str) -> str:
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    return lines[-1] if lines else ""
+
+
+def grade_class(*args, **kwargs):
+    """See :func:`stacklab.grading.classrun.grade_class`."""
+    from stacklab.grading.classrun import grade_class as run
+
+    return run(*args, **kwargs)

@@ -1,0 +1,17 @@
+"""A notebook as one self-contained HTML page that loads nothing from the network."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import nbformat
+
+
+def to_html(nb: nbformat.NotebookNode) -> str:
+    """JupyterLab's look, without the CDN scripts (see templates/offline)."""
+    from nbconvert import HTMLExporter
+
+    folder = resources.files("stacklab.notebooks").joinpath("templates")
+    exporter = HTMLExporter(template_name="offline", extra_template_basedirs=[str(folder)])
+    body, _ = exporter.from_notebook_node(nb)
+    return body

@@ -1,0 +1,49 @@
+"""Report formats for check results, one module each (goss-style: a new format is one file).
+
+Every module here defines ``NAME``, ``SUFFIX`` and ``render(report: ClassReport) -> str``;
+:func:`formats` finds them, so adding ``outputs/markdown.py`` is all a new format takes.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Iterable
+from pathlib import Path
+from types import ModuleType
+
+from stacklab.errors import StacklabError
+from stacklab.grading.model import ClassReport
+
+
+def formats() -> dict[str, ModuleType]:
+    found = {}
+    for info in pkgutil.iter_modules(__path__):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        if hasattr(module, "render") and hasattr(module, "NAME"):
+            found[module.NAME] = module
+    return dict(sorted(found.items()))
+
+
+def choose(names: Iterable[str] | None) -> list[ModuleType]:
+    known = formats()
+    wanted = list(names) if names else list(known)
+    unknown = [n for n in wanted if n not in known]
+    if unknown:
+        raise StacklabError(f"unknown report format(s): {', '.join(unknown)}",
+                            f"choose from {', '.join(known)}")
+    return [known[n] for n in wanted]
+
+
+def write(report: ClassReport, folder: Path, names: Iterable[str] | None = None,
+          stem: str = "grades") -> list[Path]:
+    """Write the report in each format to folder/stem.SUFFIX; returns the files."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for module in choose(names):
+        path = folder / f"{stem}{module.SUFFIX}"
+        path.write_text(module.render(report), encoding="utf-8")
+        written.append(path)
+    return written

@@ -1,0 +1,51 @@
+"""Fixtures of the notebook tests: an IPython shell with the kit's magics, a loopback sshd."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from loopback_sshd import available, loopback_sshd  # noqa: E402
+
+
+
+
+@pytest.fixture
+def shell():
+    """An IPython shell; `magics(session)` registers the kit's magics on it."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    return InteractiveShell.instance()
+
+
+@pytest.fixture
+def run_magic(shell):
+    """Run a magic with a given session; returns (stdout, stderr, [display data])."""
+    from IPython.utils.capture import capture_output
+
+    from stacklab.notebooks.magics import StacklabMagics
+
+    def run(session, kind: str, name: str, line: str = "", cell: str | None = None):
+        shell.register_magics(StacklabMagics(shell, session))
+        with capture_output() as captured:
+            if kind == "cell":
+                shell.run_cell_magic(name, line, cell or "")
+            else:
+                shell.run_line_magic(name, line)
+        return captured.stdout, captured.stderr, [o.data for o in captured.outputs]
+
+    return run
+
+
+@pytest.fixture(scope="module")
+def sshd():
+    why = available()
+    if why:
+        pytest.skip(why)
+    with loopback_sshd() as server:
+        yield server

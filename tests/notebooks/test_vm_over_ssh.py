@@ -1,0 +1,148 @@
+"""%%vm against a real OpenSSH server on loopback: streaming, exit codes, timeouts, and one
+connection for the whole notebook."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from stacklab.notebooks.session import Session
+from stacklab.notebooks.transport import SSHTransport
+
+pytestmark = pytest.mark.integration
+
+
+def session_for(sshd) -> Session:
+    t = sshd.target
+    return Session(spec=f"ssh://{t.user}@{t.hostname}:{t.port}?key={t.key_file}")
+
+
+def still_running(transport: SSHTransport, pattern: str) -> bool:
+    seen: list[str] = []
+    # '[x]' keeps pgrep from matching this very command line
+    transport.run(f"pgrep -f '{pattern[:-1]}[{pattern[-1]}]' || true", timeout=10,
+                  stdout=seen.append, stderr=seen.append)
+    return bool("".join(seen).strip())
+
+
+def test_output_streams_as_it_comes(sshd):
+    transport = SSHTransport(sshd.target)
+    events: list[tuple[float, str, str]] = []
+    outcome = transport.run("echo first; sleep 1.5; echo second >&2; sleep 0.5; echo third",
+                            timeout=30,
+                            stdout=lambda text: events.append((time.monotonic(), "out", text)),
+                            stderr=lambda text: events.append((time.monotonic(), "err", text)))
+    transport.close()
+    assert outcome.ok
+    assert [(kind, text) for _, kind, text in events] == [
+        ("out", "first\n"), ("err", "second\n"), ("out", "third\n")]
+    assert events[1][0] - events[0][0] >= 1.2  # 'first' arrived before the sleep ended
+
+
+def test_a_non_zero_exit_is_shown_in_red_with_its_code(sshd, run_magic):
+    out, err, shown = run_magic(session_for(sshd), "cell", "vm", "",
+                                "echo partial\necho oops >&2\nexit 42")
+    assert (out, err) == ("partial\n", "oops\n")
+    assert shown[0]["text/plain"] == "✘ exit code 42"
+    assert 'style="color:#b00020' in shown[0]["text/html"]
+
+
+def test_a_timeout_stops_the_command_on_the_host(sshd):
+    transport = SSHTransport(sshd.target)
+    started = time.monotonic()
+    outcome = transport.run("echo started; sleep 47.25", timeout=2, stdout=lambda _: None,
+                            stderr=lambda _: None)
+    assert outcome.timed_out and outcome.exit_code == 124
+    assert time.monotonic() - started < 10
+    assert not still_running(transport, "sleep 47.25")
+    transport.close()
+
+
+def test_an_interrupt_stops_the_command_on_the_host(sshd):
+    transport = SSHTransport(sshd.target)
+
+    def interrupt(_text: str) -> None:
+        raise KeyboardInterrupt  # what the kernel raises when the learner presses stop
+
+    outcome = transport.run("echo go; sleep 53.75", timeout=60, stdout=interrupt,
+                            stderr=lambda _: None)
+    assert outcome.interrupted and outcome.exit_code == 130
+    deadline = time.monotonic() + 5
+    while still_running(transport, "sleep 53.75") and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not still_running(transport, "sleep 53.75")
+    transport.close()
+
+
+def test_one_ssh_connection_serves_every_cell_of_the_notebook(sshd, run_magic):
+    before = sshd.logins()
+    session = session_for(sshd)
+    for n in range(12):
+        out, _, _ = run_magic(session, "cell", "vm", "", f"echo cell {n}")
+        assert out == f"cell {n}\n"
+    run_magic(session, "cell", "vm", "--timeout 1", "sleep 5")  # a timed-out cell, too
+    out, _, _ = run_magic(session, "cell", "vm", "", "echo after")
+    assert out == "after\n"
+    assert sshd.logins() - before == 1
+    assert session.transport().connections_opened == 1
+    session.close()
+
+
+def test_a_dropped_connection_is_opened_again(sshd, run_magic):
+    session = session_for(sshd)
+    run_magic(session, "cell", "vm", "", "true")
+    session.transport().connection.client.get_transport().close()  # the host went away
+    out, _, _ = run_magic(session, "cell", "vm", "", "echo back")
+    assert out == "back\n" and session.transport().connections_opened == 2
+    session.close()
+
+
+def test_an_unreachable_host_is_one_line(run_magic):
+    from loopback_sshd import free_port
+
+    session = Session(spec=f"ssh://nobody@127.0.0.1:{free_port()}")
+    _, _, shown = run_magic(session, "cell", "vm", "", "true")
+    assert shown[0]["text/plain"].startswith("stacklab: cannot reach the lab host ssh://")
+
+
+def test_answers_saved_then_checked_on_the_host(sshd, run_magic, shell):
+    """Lab 1 end to end over SSH: the notebook saves the answers, the graders (their own
+    run, over SSH) read them, %check shows ✔ and ✘ with points and hints."""
+    from stacklab.notebooks.knowledge import questions
+
+    qs = questions(1)
+    wrong = next(key for key in qs[0].keys if key != qs[0].answer)
+    shell.user_ns["answers"] = {q.id: q.answer for q in qs} | {qs[0].id: wrong}
+    session = session_for(sshd)
+    out, _, _ = run_magic(session, "line", "save_answers", "1 answers")
+    assert out.startswith(f"✔ {len(qs)} of {len(qs)} answer(s) to lab 1 saved on ssh://")
+    assert (sshd.home / ".stacklab" / "answers" / "01.json").is_file()
+    _, _, shown = run_magic(session, "line", "check", "1")
+    table = shown[0]["text/html"]
+    assert table.count("✔") >= len(qs) - 1 and "✘" in table
+    assert qs[0].title in table
+    session.close()
+
+
+@pytest.mark.parametrize("number", [1, 2])
+def test_the_knowledge_labs_instructor_notebooks_run_for_real_over_ssh(sshd, number):
+    """Labs 1 and 2 need no OpenStack: their instructor notebooks run as they are against the
+    loopback host, in strict mode, and score full marks."""
+    from pathlib import Path
+
+    from stacklab.catalog import lab
+    from stacklab.notebooks.builder import output_path
+    from stacklab.notebooks.execute import run_notebook
+
+    t = sshd.target
+    root = Path(__file__).resolve().parents[2]
+    nb = run_notebook(output_path(root, lab(number), "instructor"),
+                      target=f"ssh://{t.user}@{t.hostname}:{t.port}?key={t.key_file}",
+                      strict=True, cell_timeout=120, cwd=root)
+    check = next(c for c in nb.cells if c.id.endswith("-check"))
+    table = check.outputs[0]["data"]["text/html"]
+    total = re.search(r'<tfoot>.*?class="num">([\d.]+)/([\d.]+)<', table, re.S)
+    assert total and total.group(1) == total.group(2) and float(total.group(2)) > 0, table
+    assert "✘" not in table

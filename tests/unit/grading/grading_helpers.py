@@ -1,0 +1,28 @@
+"""Helpers shared by the graders' unit tests (kept out of conftest so tests can import them)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from recorded_host import RecordedHost, recorded_testinfra_host
+
+from stacklab.catalog import select
+from stacklab.grading.model import RunResult
+from stacklab.grading.plugin import RunControl
+from stacklab.grading.runner import run_on_host
+
+
+def grade_recorded(state: RecordedHost, labs: str = "all", provider: str = "vagrant",
+                   **control) -> RunResult:
+    """Run the real grader modules against the recorded host, in this process."""
+    host = recorded_testinfra_host(state)
+    return run_on_host(host, f"recorded://{id(state)}", select(labs), name="student",
+                       url="recorded", provider=provider,
+                       control=RunControl(summary=False, **control))
+
+
+def by_key(result: RunResult) -> dict:
+    return {c.key: c for c in result.checks}

@@ -1,0 +1,130 @@
+"""Reports: JUnit read by junitparser, the CSV gradebook read back, JSON round trip, and no
+password, key or token in any format."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from grading_helpers import grade_recorded
+from junitparser import Error, Failure, JUnitXml, Skipped
+from recorded_host import PEM, RecordedHost
+
+from stacklab import outputs
+from stacklab.grading.model import CheckResult, ClassReport, RunResult
+from stacklab.outputs.html import render_lab
+from stacklab.settings import load_settings
+
+
+def unreachable(name: str, specs) -> RunResult:
+    reason = "10.0.0.9:22: connection refused (nothing listens on that port)"
+    return RunResult(name=name, url="ssh://vagrant@10.0.0.9:22", labs=[3, 4],
+                     checks=[CheckResult(lab=c.lab, id=c.id, title=c.title, points=0,
+                                         max=c.max, status="not-run", found=reason)
+                             for c in specs], status="unreachable", reason=reason)
+
+
+@pytest.fixture(scope="module")
+def report() -> ClassReport:
+    settings = load_settings()
+    good = grade_recorded(RecordedHost(settings), "3,4")
+    broken_state = RecordedHost(settings)
+    broken_state.listeners.remove("0.0.0.0:3306")
+    broken_state.listeners.append("127.0.0.1:3306")
+    broken = grade_recorded(broken_state, "3,4")
+    return ClassReport(labs=[3, 4], hosts=[
+        RunResult(**{**good.__dict__, "name": "alice"}),
+        RunResult(**{**broken.__dict__, "name": "bob"}),
+        unreachable("carol", good.checks)])
+
+
+def test_formats_are_discovered_one_module_each():
+    assert set(outputs.formats()) == {"table", "json", "junit", "csv", "html"}
+
+
+def test_json_round_trip(report):
+    text = outputs.formats()["json"].render(report)
+    again = ClassReport.from_json(text)
+    assert again == report
+    assert RunResult.from_json(report.hosts[1].to_json()) == report.hosts[1]
+
+
+def test_junit_has_a_suite_per_host_and_a_case_per_check(report, tmp_path):
+    path = tmp_path / "grades.xml"
+    path.write_text(outputs.formats()["junit"].render(report))
+    xml = JUnitXml.fromfile(str(path))
+    suites = {s.name: s for s in xml}
+    assert list(suites) == ["alice", "bob", "carol"]
+    assert suites["alice"].tests == len(report.hosts[0].checks) and suites["alice"].failures == 0
+    bob = {c.name.split(":")[0]: c for c in suites["bob"]}
+    failed = bob["03.mariadb_listens_on_all_addresses"].result[0]
+    assert isinstance(failed, Failure)
+    assert "127.0.0.1:3306" in failed.message and "hint: " in failed.text
+    assert all(isinstance(c.result[0], Skipped) for c in suites["carol"])
+    assert not any(isinstance(r, Error) for c in suites["alice"] for r in c.result)
+
+
+def test_csv_gradebook_reads_back(report):
+    rows = list(csv.DictReader(io.StringIO(outputs.formats()["csv"].render(report))))
+    assert [r["student"] for r in rows] == ["(maximum)", "alice", "bob", "carol"]
+    maximum, alice, bob, carol = rows
+    assert float(alice["total"]) == float(maximum["total"]) == report.hosts[0].max_points
+    assert float(bob["lab03"]) == float(maximum["lab03"]) - 6  # listens + login: 3 + 3
+    assert float(bob["lab04"]) == float(maximum["lab04"])
+    assert (carol["status"], float(carol["total"])) == ("unreachable", 0.0)
+    assert "connection refused" in carol["reason"]
+
+
+def test_table_and_html_show_hints_and_reasons(report):
+    text = outputs.formats()["table"].render(report)
+    assert "bind-address" in text and "connection refused" in text and "✘" in text
+    html = outputs.formats()["html"].render(report)
+    assert html.startswith("<!DOCTYPE html>") and "<script" not in html
+    assert "http" not in html.split("<body>")[0]  # no external stylesheet
+    assert "listening on 127.0.0.1:3306" in html
+    small = render_lab(report.hosts[1], 3)
+    assert "MariaDB listens" in small and "RabbitMQ" not in small
+
+
+SECRETS = {
+    "STACKLAB__OPENSTACK__ADMIN_PASSWORD": "Adm1n-S3cret-Value",
+    "STACKLAB__OPENSTACK__SERVICE_PASSWORD": "Serv1ce-S3cret-Value",
+    "STACKLAB__MYSQL__ROOT_PASSWORD": "R00t-Db-S3cret",
+    "STACKLAB__MYSQL__SERVICE_PASSWORD": "Db-Serv1ce-S3cret",
+    "STACKLAB__RABBITMQ__PASSWORD": "Rabb1t-S3cret-Value",
+    "STACKLAB__IDENTITY__PASSWORD": "Us3r-S3cret-Value",
+}
+
+
+def test_no_password_key_or_token_in_any_output(monkeypatch, tmp_path):
+    for key, value in SECRETS.items():
+        monkeypatch.setenv(key, value)
+    settings = load_settings()
+    state = RecordedHost(settings)
+    # break things so that checks describe the very lines that hold the secrets
+    nova = state.files["/etc/nova/nova.conf"]
+    state.files["/etc/nova/nova.conf"] = nova.replace("my_ip", "#my_ip").replace(
+        f"@{settings.network.public.address}:5672", "@localhost:5672").replace(
+        f"@{settings.network.public.address}/nova_api", "@localhost/nova_api")
+    state.mysql_root_hosts = ["localhost"]
+    state.rabbit_users.pop(settings.rabbitmq.user)
+    state.logins["user"] = False
+    token = "gAAAAABmZ1exampleFernetTokenValue123"
+    state.home[settings.identity.rc_file] += f"export OS_TOKEN={token}\n"
+    state.home[settings.identity.rc_file] = state.home[settings.identity.rc_file].replace(
+        "OS_USERNAME=", "OS_USERNAME=x")
+    state.guest_ssh_error = "Load key: " + PEM.replace("\n", " ")
+    result = grade_recorded(state)
+    assert not result.all_passed
+    written = outputs.write(ClassReport(labs=result.labs, hosts=[result]), tmp_path)
+    assert {p.suffix for p in written} == {".txt", ".json", ".xml", ".csv", ".html"}
+    # the safety net was needed: these findings quote lines that held secrets
+    found_texts = " ".join(c.found for c in result.checks)
+    assert "connection = mysql+pymysql://nova:*****@localhost/nova_api" in found_texts
+    assert "[private key removed]" in found_texts
+    for path in written:
+        text = path.read_text()
+        for secret in SECRETS.values():
+            assert secret not in text, (path.name, secret)
+        assert "b3BlbnNzaC1rZXkt" not in text and token not in text, path.name

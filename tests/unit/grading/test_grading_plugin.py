@@ -1,0 +1,86 @@
+"""The pytest plugin on small grader files: markers, hidden checks, time limits, n/a, summary."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+GRADER = '''
+import time
+from stacklab.grading import check, expect, not_applicable
+
+@check(points=2, title="listens on {s.mysql.port}", hint="set bind-address")
+def test_listens(host):
+    expect(False, found="listening on 127.0.0.1:3306")
+
+@check(points=1, title="plain assert", hint="look at it")
+def test_plain_assert(host):
+    value = 3
+    assert value == 4, "value is 3"
+
+@check(points=1, title="hangs", hint="never ends")
+def test_hangs(host):
+    time.sleep(30)
+
+@check(points=1, title="secret", hint="h", hidden=True)
+def test_hidden(host):
+    pass
+
+@check(points=1, title="does not apply", hint="h")
+def test_na(host):
+    not_applicable("the RBD stand-in needs no iSCSI")
+
+@check(points=1, title="crashes", hint="h")
+def test_crash(host):
+    raise KeyError("boom")
+
+def test_not_a_check(host):
+    pass
+'''
+
+
+@pytest.fixture
+def graders(pytester):
+    pytester.makepyfile(test_03_sample=GRADER)
+    pytester.makeconftest('pytest_plugins = ["stacklab.grading.plugin"]')
+    return pytester
+
+
+def results(pytester, **control):
+    """Run as stacklab.grading.run_checks does: a RunControl decides limits and hidden checks."""
+    from stacklab.grading.plugin import RunControl
+
+    run = RunControl(summary=False, **control)
+    pytester.runpytest_inprocess("-p", "no:cacheprovider", plugins=[run])
+    return {r.id: r for r in run.results}
+
+
+def test_statuses_found_and_hints(graders):
+    got = results(graders, check_timeout=1)
+    assert got["listens"].status == "failed" and got["listens"].found == \
+        "listening on 127.0.0.1:3306"
+    assert got["listens"].title == "listens on 3306"  # filled in from the settings
+    assert got["listens"].hint == "set bind-address" and got["listens"].lab == 3
+    assert got["plain_assert"].found == "value is 3"
+    assert got["hangs"].status == "timeout" and "within 1 s" in got["hangs"].found
+    assert 0.9 < got["hangs"].duration < 5
+    assert got["na"].status == "n/a" and got["na"].max == 0 and "RBD" in got["na"].found
+    assert got["crash"].status == "error" and "KeyError" in got["crash"].found
+    assert got["hidden"].passed and got["hidden"].hidden
+    assert "not_a_check" not in got
+
+
+def test_learners_do_not_see_hidden_checks(graders):
+    got = results(graders, check_timeout=1, include_hidden=False)
+    assert "hidden" not in got and "listens" in got
+
+
+def test_plain_pytest_takes_options_and_ends_with_the_kits_table(graders):
+    run = graders.runpytest_inprocess("-p", "no:cacheprovider", "--check-timeout", "1",
+                                      "--learner")
+    text = run.stdout.str()
+    assert "listening on 127.0.0.1:3306" in text and "→ set bind-address" in text
+    assert "no answer within 1 s" in text
+    assert "secret" not in text  # --learner leaves hidden checks out
+    assert "Total: 0/5 points, 0/4 checks passed" in text
