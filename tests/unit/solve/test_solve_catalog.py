@@ -221,3 +221,29 @@ def test_step_files_are_named_after_their_labs():
     names = sorted(p.stem for p in folder.glob("*.yaml"))
     assert names == [lab.name for lab in LABS if lab.on_host]
     assert Path(folder).is_dir()
+
+
+def test_step_files_take_the_tutorial_values_from_the_settings(vagrant_settings):
+    """The tutorial's names and addresses live only in lab.yaml: never literal in a step."""
+    s = vagrant_settings
+    distinctive = {
+        "host.name": s.host.name, "host.volume_disk.device": s.host.volume_disk.device,
+        "host.volume_disk.volume_group": s.host.volume_disk.volume_group,
+        "openstack.region": s.openstack.region, "identity.user": s.identity.user,
+        "identity.project": s.identity.project, "identity.role": s.identity.role,
+        "instance.name": s.instance.name, "instance.flavor": s.instance.flavor,
+        "instance.private_key": s.instance.private_key, "volume.name": s.volume.name,
+        "image.name": s.image.name, "network.fixed.name": s.network.fixed.name,
+        "network.router": s.network.router, "network.floating.bridge": s.network.floating.bridge,
+        "network.public.address": str(s.network.public.address),
+        "network.public.cidr": str(s.network.public.cidr),
+        "network.floating.cidr": str(s.network.floating.cidr),
+        "network.fixed.cidr": str(s.network.fixed.cidr),
+        "network.private.address": str(s.network.private.address),
+    }
+    folder = paths.kit_root() / "solutions" / "steps"
+    for path in sorted(folder.glob("*.yaml")):
+        # step ids are names of steps (the lab texts cite them), not settings values
+        text = re.sub(r"(?m)^\s*- id: .*$", "", path.read_text())
+        for key, value in distinctive.items():
+            assert value not in text, f"{path.name}: write {{{{ {key} }}}}, not {value!r}"
