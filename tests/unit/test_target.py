@@ -15,6 +15,8 @@ def test_ssh_urls_parse_with_defaults_and_key():
     assert t.key_file.endswith("/keys/id_lab") and "~" not in t.key_file
     assert Target.from_url("lab2").port == 22 and Target.from_url("lab2").user == "vagrant"
     assert Target.from_url("local").local
+    assert Target.from_url("ssh://vagrant@127.0.0.1:2410?provider=container").provider == (
+        "container")
 
 
 def test_testinfra_spec_keeps_one_paramiko_connection_and_hides_nothing_secret():

@@ -35,7 +35,11 @@ class Target:
 
     @classmethod
     def from_url(cls, url: str, **extra: Any) -> Target:
-        """Parse 'ssh://user@host[:port][?key=FILE]', 'user@host[:port]' or 'local'."""
+        """Parse 'ssh://user@host[:port][?key=FILE&provider=NAME]', 'user@host' or 'local'.
+
+        ``provider`` names the settings that apply to the host (default: vagrant, the VM);
+        a container lab host reached by URL is ``?provider=container``.
+        """
         text = url.strip()
         if text in ("local", "local://"):
             return cls(local=True, hostname="localhost", **extra)
@@ -52,12 +56,15 @@ class Target:
                                 "e.g. ssh://vagrant@127.0.0.1:2222") from None
         if not parts.hostname or not re.fullmatch(r"[A-Za-z0-9.\-:\[\]]+", parts.hostname):
             raise StacklabError(f"host '{url}': no host name in it", "e.g. ssh://vagrant@lab1")
-        key = parse_qs(parts.query).get("key", [None])[0]
+        query = parse_qs(parts.query)
+        key = query.get("key", [None])[0]
         fields: dict[str, Any] = {"hostname": parts.hostname, "port": port}
         if parts.username:
             fields["user"] = unquote(parts.username)
         if key:
             fields["key_file"] = str(Path(key).expanduser())
+        if query.get("provider"):  # whose settings apply, e.g. ?provider=container
+            fields["provider"] = query["provider"][0]
         fields.update(extra)
         return cls(**fields)
 
