@@ -10,8 +10,9 @@ from rich.console import Console
 from stacklab.catalog import lab
 from stacklab.cli.options import resolve_target, target_options
 from stacklab.hosts.target import Target, read_lab_state
-from stacklab.settings import Settings, load_settings
+from stacklab.settings import load_settings
 from stacklab.solve.catalog import load
+from stacklab.solve.credentials import rc_files
 from stacklab.solve.display import RichReporter, summary_table
 from stacklab.solve.dryrun import dry_run_text
 from stacklab.solve.log import RunLog, new_log_path
@@ -67,11 +68,6 @@ def dry_run_target(host_url: str | None, local: bool) -> Target:
     if state and "target" in state:
         return Target(**state["target"])
     return Target()
-
-
-def rc_files(settings: Settings) -> dict[str, str]:
-    return {"admin": f"~/{settings.openstack.admin_rc_file}",
-            "project": f"~/{settings.identity.rc_file}"}
 
 
 def run(solutions: list[LabSolution], target: Target, credentials: dict[str, str],

@@ -26,13 +26,10 @@ from IPython.core.magic_arguments import argument, magic_arguments, parse_argstr
 from IPython.display import HTML, display
 
 from stacklab.errors import StacklabError
-from stacklab.notebooks.session import Session, rc_file
+from stacklab.hosts.shell import SUDO_SHIM
+from stacklab.notebooks.session import Session
 from stacklab.notebooks.transport import Outcome
-
-# Root on a host without sudo (a bare container, a kernel on the host): run sudo'd commands
-# as they are. The same rule as the reference solution's runner.
-SUDO_SHIM = ('if [ "$(id -u)" = 0 ] && ! command -v sudo >/dev/null 2>&1; then '
-             'sudo() { while [ "${1#-}" != "$1" ]; do shift; done; "$@"; }; fi')
+from stacklab.solve.credentials import rc_file
 
 
 class CellFailed(Exception):

@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from stacklab.errors import StacklabError
 from stacklab.hosts.target import Target, default_target
 from stacklab.notebooks.transport import DRY_RUN, Transport, open_transport
 from stacklab.settings import Settings, load_settings
@@ -76,10 +75,3 @@ class Session:
             self._transport.close()
             self._transport = None
 
-
-def rc_file(settings: Settings, which: str) -> str:
-    """The credentials file a cell sources first: 'admin' or 'project' (the learner's)."""
-    files = {"admin": settings.openstack.admin_rc_file, "project": settings.identity.rc_file}
-    if which not in files:
-        raise StacklabError(f"--rc {which}: unknown credentials", "use --rc admin or --rc project")
-    return files[which]

@@ -60,8 +60,7 @@ class LineReporter:
 
 def solve_labs(session, labs: list[int], *, dry_run: bool, out: Out) -> bool:
     """Apply (or, for a dry run, print) the steps of ``labs``; True when all went through."""
-    from stacklab.cli.solve import rc_files
-    from stacklab.solve import load
+    from stacklab.solve import load, rc_files
     from stacklab.solve.dryrun import dry_run_text
     from stacklab.solve.log import RunLog, new_log_path
     from stacklab.solve.runner import Runner

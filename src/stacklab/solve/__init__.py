@@ -7,10 +7,12 @@
     runner     check → apply → poll the check; stops at the first failure
     transport  where commands run: SSH (fabric) or this machine
     log        the full record of a run, under the state folder
+    credentials  the rc files a step sources first (admin, project)
     dryrun     the commands a run would use, printed
 """
 
 from stacklab.solve.catalog import load
+from stacklab.solve.credentials import rc_files
 from stacklab.solve.model import LabSolution, Outcome, Step
 
-__all__ = ["LabSolution", "Outcome", "Step", "load"]
+__all__ = ["LabSolution", "Outcome", "Step", "load", "rc_files"]

@@ -14,13 +14,11 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from stacklab.errors import StacklabError
+from stacklab.hosts.shell import SUDO_SHIM
 from stacklab.hosts.target import Target
 
 TIMED_OUT = 124  # the exit code `timeout(1)` uses; reported for a command past its limit
 
-# Root on a host without sudo (a bare container run with --local): run sudo'd commands as is.
-SUDO_SHIM = ('if [ "$(id -u)" = 0 ] && ! command -v sudo >/dev/null 2>&1; then\n'
-             '  sudo() { while [ "${1#-}" != "$1" ]; do shift; done; "$@"; }\nfi\n')
 
 
 @dataclass(frozen=True)
@@ -49,7 +47,7 @@ class Transport(Protocol):
 
 def wrap(script: str) -> str:
     """The script as bash runs it: errors stop it, stderr joins stdout."""
-    return f"exec 2>&1\nset -eo pipefail\n{SUDO_SHIM}{script}"
+    return f"exec 2>&1\nset -eo pipefail\n{SUDO_SHIM}\n{script}"
 
 
 class LocalTransport:

@@ -1,0 +1,9 @@
+"""Shell text that every way of running commands on a lab host puts before them."""
+
+from __future__ import annotations
+
+# Root on a host without sudo (a bare container, a kernel on the host, `solve --local`): run
+# sudo'd commands as they are, dropping sudo's options. One line, so that a notebook cell
+# whose prelude shares its first line keeps bash's line numbers those of the cell.
+SUDO_SHIM = ('if [ "$(id -u)" = 0 ] && ! command -v sudo >/dev/null 2>&1; then '
+             'sudo() { while [ "${1#-}" != "$1" ]; do shift; done; "$@"; }; fi')
