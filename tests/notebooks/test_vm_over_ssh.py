@@ -129,7 +129,8 @@ def test_answers_saved_then_checked_on_the_host(sshd, run_magic, shell):
 @pytest.mark.parametrize("number", [1, 2])
 def test_the_knowledge_labs_instructor_notebooks_run_for_real_over_ssh(sshd, number):
     """Labs 1 and 2 need no OpenStack: their instructor notebooks run as they are against the
-    loopback host, in strict mode, and score full marks."""
+    loopback host, in strict mode, and score full marks; %%vm, %save_answers, %architecture
+    and %check share the notebook's one SSH connection (counted in sshd's log)."""
     from pathlib import Path
 
     from stacklab.catalog import lab
@@ -138,6 +139,7 @@ def test_the_knowledge_labs_instructor_notebooks_run_for_real_over_ssh(sshd, num
 
     t = sshd.target
     root = Path(__file__).resolve().parents[2]
+    before = sshd.logins()
     nb = run_notebook(output_path(root, lab(number), "instructor"),
                       target=f"ssh://{t.user}@{t.hostname}:{t.port}?key={t.key_file}",
                       strict=True, cell_timeout=120, cwd=root)
@@ -146,3 +148,7 @@ def test_the_knowledge_labs_instructor_notebooks_run_for_real_over_ssh(sshd, num
     total = re.search(r'<tfoot>.*?class="num">([\d.]+)/([\d.]+)<', table, re.S)
     assert total and total.group(1) == total.group(2) and float(total.group(2)) > 0, table
     assert "✘" not in table
+    magics = {line.split()[0] for c in nb.cells if c.cell_type == "code"
+              for line in c.source.splitlines() if line.startswith("%")}
+    assert {"%check", "%save_answers" if number == 1 else "%%vm"} <= magics
+    assert sshd.logins() - before == 1, "one SSH connection for the whole notebook"

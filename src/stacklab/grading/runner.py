@@ -1,8 +1,9 @@
 """Run the graders against one host, in this process, through pytest.
 
-:func:`run_checks` opens the host's one SSH connection, hands it to testinfra, runs the
-selected grader modules with pytest (quietly) and returns a :class:`RunResult`. It is what
-`stacklab check`, the notebooks' `%check` and each worker of `stacklab grade` call.
+:func:`run_checks` opens the host's one SSH connection (or takes one already open: a
+notebook's), hands it to testinfra, runs the selected grader modules with pytest (quietly)
+and returns a :class:`RunResult`. It is what `stacklab check`, the notebooks' `%check` and
+each worker of `stacklab grade` call.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from stacklab import paths
 from stacklab.catalog import Lab, select
@@ -22,6 +24,9 @@ from stacklab.grading import transport
 from stacklab.grading.model import CheckResult, CheckSpec, RunResult
 from stacklab.grading.plugin import RunControl
 from stacklab.hosts.target import Target
+
+if TYPE_CHECKING:
+    import paramiko
 
 DEFAULT_CHECK_TIMEOUT = 60.0
 # pytest plugins a grading run has no use for; unraisableexception alone costs a forced
@@ -102,12 +107,17 @@ def run_checks(target: Target, labs: Iterable[int | Lab] | str | None = None, *,
                timeout: float | None = None, check_timeout: float = DEFAULT_CHECK_TIMEOUT,
                include_hidden: bool = True,
                on_result: Callable[[CheckResult], None] | None = None,
-               connect_timeout: float = CONNECT_TIMEOUT) -> RunResult:
+               connect_timeout: float = CONNECT_TIMEOUT,
+               client: paramiko.SSHClient | None = None) -> RunResult:
     """Run the checks of `labs` (default: all) against `target` and return the result.
 
     `timeout` bounds the whole run (checks not started by then are reported as not run),
     `check_timeout` each check. A host that cannot be reached gives a RunResult whose
     status says why (unreachable, refused, timeout) with every check at zero points.
+
+    `client`: an SSH connection to `target` that is already open (a notebook's): the run
+    uses it instead of opening its own, and leaves it open. ``connections`` in the result
+    counts only the connections the run opened itself.
     """
     chosen = _labs(labs)
     numbers = [lab.number for lab in chosen]
@@ -115,8 +125,10 @@ def run_checks(target: Target, labs: Iterable[int | Lab] | str | None = None, *,
     control = RunControl(check_timeout=check_timeout, include_hidden=include_hidden,
                          on_result=on_result, summary=False, host_timeout=timeout,
                          deadline=started + timeout if timeout else None)
-    client = None
-    if not target.local:
+    borrowed = client is not None and not target.local
+    if target.local:
+        client = None
+    elif not borrowed:
         try:
             client = transport.connect(target, connect_timeout)
         except transport.HostUnreachable as exc:
@@ -131,11 +143,13 @@ def run_checks(target: Target, labs: Iterable[int | Lab] | str | None = None, *,
         result = run_on_host(host, spec, chosen, name=target.name, url=target.url,
                              provider=target.provider, control=control)
     finally:
-        reconnected = client is not None and host.backend.__dict__.get("client") is not client
-        if client is not None:
+        in_use = host.backend.__dict__.pop("client", None) if client is not None else None
+        reconnected = client is not None and in_use is not client
+        if reconnected and in_use is not None:  # testinfra's own, opened after ours dropped
+            in_use.close()
+        if client is not None and not borrowed:
             client.close()
-            host.backend.__dict__.pop("client", None)
-    connections = (1 + int(reconnected)) if client is not None else 0
+    connections = int(client is not None and not borrowed) + int(reconnected)
     late = [c for c in result.checks if c.status == "not-run" and "time limit" in c.found]
     if late and result.status == "ok":
         result = replace(result, status="timeout",

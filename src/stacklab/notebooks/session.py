@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass, field
 
 from stacklab.hosts.target import Target, default_target
-from stacklab.notebooks.transport import DRY_RUN, Transport, open_transport
+from stacklab.notebooks.transport import DRY_RUN, SSHTransport, Transport, open_transport
 from stacklab.settings import Settings, load_settings
 
 TARGET_ENV = "STACKLAB_NOTEBOOK_TARGET"
@@ -57,6 +57,12 @@ class Session:
         if self._transport is None:
             self._transport = open_transport(DRY_RUN if self.dry_run else self.target())
         return self._transport
+
+    def ssh_client(self):
+        """The notebook's open SSH connection (a paramiko SSHClient), None on a local host:
+        %check runs the graders on it rather than opening a second one."""
+        transport = self.transport()
+        return transport.client if isinstance(transport, SSHTransport) else None
 
     def settings(self) -> Settings:
         """The settings that apply to this host (its provider's overrides included)."""

