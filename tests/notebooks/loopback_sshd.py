@@ -2,8 +2,9 @@
 
 It runs as the current user (root on the build machines) from a throwaway folder named
 sln-sshd-*, with its own host key, a fresh client key and a home folder of its own for the
-sessions (so nothing lands in the real user's home), and logs every login so a test can
-count the SSH connections a notebook opened.
+sessions (so nothing lands in the real user's home) and a folder first on their PATH (for a
+test's stand-in commands), and logs every login so a test can count the SSH connections a
+notebook opened.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pathlib import Path
 from stacklab.hosts.target import Target
 
 SSHD = "/usr/sbin/sshd"
+DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,7 @@ class LoopbackSSHD:
     target: Target
     log: Path
     home: Path  # the sessions' $HOME: a throwaway folder, not the real user's home
+    bin: Path  # first on the sessions' PATH: a test's stand-in commands go here
 
     def logins(self) -> int:
         """How many SSH connections the server has accepted so far."""
@@ -60,6 +63,8 @@ def loopback_sshd() -> Iterator[LoopbackSSHD]:
         user = _user()
         home = folder / "home"
         home.mkdir()
+        stand_ins = folder / "bin"
+        stand_ins.mkdir()
         (folder / "sshd_config").write_text(f"""\
 Port {port}
 ListenAddress 127.0.0.1
@@ -74,7 +79,7 @@ KbdInteractiveAuthentication no
 PermitRootLogin prohibit-password
 MaxSessions 100
 LogLevel INFO
-SetEnv HOME={home}
+SetEnv HOME={home} PATH={stand_ins}:{DEFAULT_PATH}
 """)
         Path("/run/sshd").mkdir(exist_ok=True)  # sshd's privilege separation folder
         log = folder / "sshd.log"
@@ -82,7 +87,7 @@ SetEnv HOME={home}
         _wait_for(port, proc)
         yield LoopbackSSHD(Target(hostname="127.0.0.1", port=port, user=user,
                                   key_file=str(folder / "client_key"), name="loopback",
-                                  provider="vagrant"), log, home)
+                                  provider="vagrant"), log, home, stand_ins)
     finally:
         if proc is not None:
             stop_process(proc)

@@ -114,7 +114,10 @@ class _Builder:
         if self.instructor and lab.on_host:
             how += (f"\n\n*Instructor:* to catch a host up to the start of this lab, run "
                     f"`%solve --until {lab.number - 1}` in a new cell; `%solve {lab.number}` "
-                    f"applies this lab's reference solution.")
+                    f"applies this lab's reference solution. A solution cell "
+                    "(`%%vm --step ID`) runs that step's check first and skips the cell when "
+                    "it passes, so this notebook can be run again on a host where some steps "
+                    "are done; `--force` on the magic line runs a cell anyway.")
         self.cells.markdown(how, "how")
 
     # --- directives -------------------------------------------------------------------
@@ -148,8 +151,8 @@ class _Builder:
         else:
             body = (f"# Step {number}: type today's command(s) from the table above, "
                     "then run this cell (Shift+Enter).\n")
-        self.cells.code(vm_header(step.credentials, block.options.get("timeout")) + body,
-                        "step")
+        self.cells.code(vm_header(step.credentials, block.options.get("timeout"),
+                                  step=self._guard(step)) + body, "step")
 
     def _exercise(self, block: Directive) -> None:
         if block.arg and not self._applies(block):
@@ -159,9 +162,10 @@ class _Builder:
         prompt, _, answer = block.body.partition("\n---\n")
         rc = block.options.get("rc")
         text = f"### Exercise {number}\n\n{prompt.strip()}\n"
+        step_id = None
         if block.arg:
             step = self._step_view(block)
-            answer, rc = step.script, rc or step.credentials
+            answer, rc, step_id = step.script, rc or step.credentials, self._guard(step)
             text += "\n" + side_by_side(step, show_modern=self.instructor)
         elif not answer.strip():
             raise LabTextError(f"{self.where}:{block.line}: an exercise needs a step id or an "
@@ -173,7 +177,13 @@ class _Builder:
             first = prompt.strip().splitlines()[0]
             body = (f"# Exercise {number}: {first}\n"
                     "# Write your command(s) here, then run the cell.\n")
-        self.cells.code(vm_header(rc, block.options.get("timeout")) + body, "exercise")
+        self.cells.code(vm_header(rc, block.options.get("timeout"), step=step_id) + body,
+                        "exercise")
+
+    def _guard(self, step: StepView) -> str | None:
+        """The instructor's copy of a step's cell checks first (%%vm --step): run twice, it
+        skips what is done instead of doing it again. The learner's cell always runs."""
+        return step.id if self.instructor else None
 
     def _vm(self, block: Directive) -> None:
         if not block.body.strip():
@@ -196,8 +206,10 @@ class _Builder:
         self.cells.code(f"%check {int(block.arg or self.lab.number)}", "check")
 
 
-def vm_header(rc: str | None, timeout: str | None = None) -> str:
+def vm_header(rc: str | None, timeout: str | None = None, *, step: str | None = None) -> str:
     header = "%%vm"
+    if step:
+        header += f" --step {step}"
     if rc:
         header += f" --rc {rc}"
     if timeout:

@@ -2,6 +2,7 @@
 first cell does it).
 
     %%vm [--rc admin|project] [--timeout SECONDS]   run the cell on the lab host
+    %%vm --step ID [--force]                        instructors: skip it if step ID is done
     %vm_target [ssh://user@host:port?key=FILE | local | dry-run | default]
     %check N                                        check lab N: ✔/✘, points, hints
     %solve N | %solve --until N [--dry-run]         instructors: apply the reference solution
@@ -102,12 +103,24 @@ class StacklabMagics(Magics):
               help="source these OpenStack credentials first (admin, or the learner's project)")
     @argument("--timeout", type=float, default=None,
               help="stop the cell after this many seconds (default 900)")
+    @argument("--step", metavar="ID", default=None,
+              help="instructors: skip the cell when this solution step's check passes")
+    @argument("--force", action="store_true", help="with --step: run the cell anyway")
     @cell_magic
     @learner_errors
     def vm(self, line: str, cell: str) -> None:
         """Run this cell on the lab host, streaming its output."""
         args = parse_argstring(self.vm, line)
         rc = rc_file(self.session.settings(), args.rc) if args.rc else None
+        if args.step and not args.force:
+            from stacklab.notebooks.guard import SKIPPED, judge
+
+            verdict = judge(self.session, args.step)
+            if verdict.done:
+                print(SKIPPED)
+                return
+            if verdict.note:
+                print(verdict.note)
         outcome = self.session.transport().run(
             cell_script(cell, rc), timeout=args.timeout or self.session.timeout,
             stdout=_write(sys.stdout), stderr=_write(sys.stderr))

@@ -9,12 +9,14 @@ first cell and kept until the target changes or the kernel stops.
 
 from __future__ import annotations
 
+import getpass
 import os
 from dataclasses import dataclass, field
 
 from stacklab.hosts.target import Target, default_target
 from stacklab.notebooks.transport import DRY_RUN, SSHTransport, Transport, open_transport
 from stacklab.settings import Settings, load_settings
+from stacklab.solve.model import Step
 
 TARGET_ENV = "STACKLAB_NOTEBOOK_TARGET"
 STRICT_ENV = "STACKLAB_NOTEBOOK_STRICT"  # 1: a failing cell raises (tests, end-to-end runs)
@@ -30,6 +32,7 @@ class Session:
         default_factory=lambda: float(os.environ.get(TIMEOUT_ENV) or DEFAULT_TIMEOUT))
     _target: Target | None = None
     _transport: Transport | None = None
+    _steps: dict[str, Step] | None = None  # the reference solution for this host, by id
 
     @property
     def dry_run(self) -> bool:
@@ -68,6 +71,21 @@ class Session:
         """The settings that apply to this host (its provider's overrides included)."""
         return load_settings(self.target().provider)
 
+    def ssh_user(self) -> str:
+        """Whom the cells run as: the SSH user, or this process's user on a local host."""
+        target = self.target()
+        return getpass.getuser() if target.local else target.user
+
+    def solution_step(self, step_id: str) -> Step | None:
+        """A step of the reference solution rendered for this host (None: not on this host)."""
+        if self._steps is None:
+            from stacklab.solve import load
+
+            self._steps = {step.id: step for solution in load(self.settings(),
+                                                              ssh_user=self.ssh_user())
+                           for step in solution.steps}
+        return self._steps.get(step_id)
+
     def retarget(self, spec: str | None) -> None:
         """Use another host from the next cell on (closing the current connection)."""
         if spec and spec != DRY_RUN:
@@ -75,6 +93,7 @@ class Session:
         self.close()
         self.spec = spec
         self._target = None
+        self._steps = None
 
     def close(self) -> None:
         if self._transport is not None:

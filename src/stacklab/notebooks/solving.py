@@ -7,7 +7,6 @@ plain lines a notebook can show.
 
 from __future__ import annotations
 
-import getpass
 from collections.abc import Callable
 
 from stacklab.errors import StacklabError
@@ -67,8 +66,8 @@ def solve_labs(session, labs: list[int], *, dry_run: bool, out: Out) -> bool:
 
     target = session.target()
     settings = session.settings()
-    user = getpass.getuser() if target.local else target.user
-    solutions = [s for s in load(settings, ssh_user=user) if s.lab.number in labs and s.steps]
+    solutions = [s for s in load(settings, ssh_user=session.ssh_user())
+                 if s.lab.number in labs and s.steps]
     if not solutions:
         out("Labs 1 and 2 have no steps on the lab host: their answers are the knowledge "
             "checks.\n")

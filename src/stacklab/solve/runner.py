@@ -60,6 +60,17 @@ class RunReport:
         return [r for r in self.results if r.outcome is Outcome.CHANGED]
 
 
+def step_script(step: Step, command: str, credentials: dict[str, str]) -> str:
+    """One of the step's commands (or its check) as it runs: its credentials sourced first."""
+    if step.credentials is None:
+        return command
+    rc = credentials.get(step.credentials)
+    if rc is None:
+        raise StacklabError(f"step {step.id} needs '{step.credentials}' credentials, "
+                            "but no rc file is known for them")
+    return f". {rc}\n{command}"
+
+
 class Runner:
     def __init__(self, transport: Transport, log: RunLog, *,
                  credentials: dict[str, str] | None = None,
@@ -126,13 +137,7 @@ class Runner:
         return result
 
     def script(self, step: Step, command: str) -> str:
-        if step.credentials is None:
-            return command
-        rc = self.credentials.get(step.credentials)
-        if rc is None:
-            raise StacklabError(f"step {step.id} needs '{step.credentials}' credentials, "
-                                "but no rc file is known for them")
-        return f". {rc}\n{command}"
+        return step_script(step, command, self.credentials)
 
     def finish(self, step: Step, outcome: Outcome, started: float) -> StepResult:
         seconds = self.clock() - started
