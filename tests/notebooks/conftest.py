@@ -13,8 +13,6 @@ sys.path.insert(0, str(HERE))
 from loopback_sshd import available, loopback_sshd  # noqa: E402
 
 
-
-
 @pytest.fixture
 def shell():
     """An IPython shell; `magics(session)` registers the kit's magics on it."""

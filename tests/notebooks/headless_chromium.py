@@ -138,12 +138,14 @@ def load_page(url: str, probes: dict[str, str], *, await_promises: bool = False)
             method, params = event.get("method"), event.get("params", {})
             if method == "Runtime.exceptionThrown":
                 details = params["exceptionDetails"]
-                report.errors.append(f"exception: {details.get('exception', {}).get('description') or details.get('text')}")
+                thrown = details.get("exception", {}).get("description") or details.get("text")
+                report.errors.append(f"exception: {thrown}")
             elif method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "assert"):
                 report.errors.append("console: " + " ".join(
                     str(a.get("value", a.get("description"))) for a in params.get("args", [])))
             elif method == "Log.entryAdded" and params["entry"]["level"] == "error":
-                report.errors.append(f"log: {params['entry']['text']} {params['entry'].get('url', '')}")
+                entry = params["entry"]
+                report.errors.append(f"log: {entry['text']} {entry.get('url', '')}")
             elif method == "Network.requestWillBeSent":
                 report.requests.append(params["request"]["url"])
     return report

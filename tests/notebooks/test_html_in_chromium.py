@@ -4,15 +4,16 @@ no console error, fetches nothing from the network, and shows what the learner s
 from __future__ import annotations
 
 from pathlib import Path
+
 import nbformat
 import pytest
+from headless_chromium import available, load_page
 
 from stacklab.catalog import lab
 from stacklab.notebooks.builder import output_path
 from stacklab.notebooks.execute import run_notebook
 from stacklab.notebooks.export import to_html
 
-from headless_chromium import available, load_page
 ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.integration
@@ -22,7 +23,8 @@ PROBES = {
     "svg drawn": "[...document.images].filter(i => i.src.startsWith('data:image/svg+xml')"
                  " && i.complete && i.naturalWidth > 900).length",
     "check rows": "document.querySelectorAll('table tbody tr').length",
-    "side by side": "[...document.querySelectorAll('th')].some(th => th.textContent.includes('2012'))",
+    "side by side": "[...document.querySelectorAll('th')]"
+                    ".some(th => th.textContent.includes('2012'))",
     "red exit": "document.querySelectorAll('.stacklab-exit').length",
     "title": "document.querySelector('h1') && document.querySelector('h1').textContent",
 }

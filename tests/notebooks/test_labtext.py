@@ -40,5 +40,5 @@ def test_values_come_from_the_settings_and_a_typo_is_an_error():
     out = render("at {{ network.public.address }} in lab {{ lab.number }}", lab=lab(3),
                  values=values, where="x.md")
     assert out == "at 192.0.2.7 in lab 3"
-    with pytest.raises(LabTextError, match="x.md: .*adress"):
+    with pytest.raises(LabTextError, match=r"x\.md: .*adress"):
         render("{{ network.public.adress }}", lab=lab(3), values=values, where="x.md")
