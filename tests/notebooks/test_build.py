@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -15,17 +15,20 @@ import yaml
 from stacklab.catalog import LABS
 from stacklab.notebooks.builder import AUDIENCES, output_path, render_all
 from stacklab.notebooks.labtext import Directive, lab_text_path, load
-from stacklab.notebooks.sync import committed_settings, default_inputs, drift
+from stacklab.notebooks.sync import committed_settings, default_inputs, drift, every_set
+from stacklab.notebooks.sync import providers as notebook_providers
 from stacklab.settings import DEFAULT_FILE
 
 ROOT = Path(__file__).resolve().parents[2]
+SETS = notebook_providers()  # one set per provider's lab host: ['vagrant', 'container']
 
-COMMITTED = [output_path(ROOT, lab, audience) for lab in LABS for audience in AUDIENCES]
+COMMITTED = [output_path(ROOT, lab, audience, provider) for provider in SETS
+             for lab in LABS for audience in AUDIENCES]
 
 
 @pytest.fixture(scope="module")
 def inputs():
-    return default_inputs(ROOT)
+    return every_set(ROOT)
 
 
 def copy_kit(tmp_path):
@@ -35,16 +38,20 @@ def copy_kit(tmp_path):
     return tmp_path
 
 
-def test_every_lab_has_a_text_and_two_notebooks():
+def test_every_lab_has_a_text_and_two_notebooks_per_lab_host():
     for lab in LABS:
         assert lab_text_path(ROOT, lab).is_file(), lab.name
+    assert SETS == ["vagrant", "container"]
     assert all(path.is_file() for path in COMMITTED)
+    assert output_path(ROOT, LABS[6], "learner", "container") == \
+        ROOT / "notebooks" / "container" / f"{LABS[6].name}.ipynb"
 
 
 def test_build_is_byte_identical_run_after_run(inputs):
-    first, second = render_all(inputs), render_all(inputs)
-    assert first == second
-    assert len(first) == 2 * len(LABS)
+    for one in inputs:
+        first, second = render_all(one), render_all(one)
+        assert first == second
+        assert len(first) == 2 * len(LABS)
 
 
 def test_classroom_overrides_do_not_change_the_notebooks(inputs, monkeypatch, tmp_path):
@@ -52,7 +59,23 @@ def test_classroom_overrides_do_not_change_the_notebooks(inputs, monkeypatch, tm
     override.write_text("host: {name: another-host}\n")
     monkeypatch.setenv("STACKLAB_SETTINGS", str(override))
     monkeypatch.setenv("STACKLAB__HOST__USER", "student")
-    assert render_all(default_inputs(ROOT)) == render_all(inputs)
+    for provider, one in zip(SETS, inputs, strict=True):
+        assert render_all(default_inputs(ROOT, provider)) == render_all(one)
+
+
+def test_each_set_is_built_for_its_own_lab_host():
+    """The container's set has its stand-in volume backend and userspace Open vSwitch steps;
+    the VM's has LVM on /dev/sdb. Each notebook says whose it is."""
+    def text(lab_index: int, provider: str) -> str:
+        return output_path(ROOT, LABS[lab_index], "instructor", provider).read_text()
+
+    assert "STAND-IN" in text(6, "container") and "STAND-IN" not in text(6, "vagrant")
+    assert "netdev" in text(8, "container") and "netdev" not in text(8, "vagrant")
+    for provider in SETS:
+        for path in (output_path(ROOT, lab, audience, provider) for lab in LABS
+                     for audience in AUDIENCES):
+            nb = nbformat.read(path, as_version=4)
+            assert nb.metadata["stacklab"]["provider"] == provider, path
 
 
 def test_the_committed_notebooks_are_what_build_writes(inputs):
@@ -79,6 +102,9 @@ def test_check_reports_each_drifting_file_and_fails(tmp_path):
     changed.write_text(changed.read_text().replace("MariaDB", "MySQL", 1))
     (root / "solutions" / "notebooks" / f"{LABS[3].name}.ipynb").unlink()
     (root / "notebooks" / "99-stray.ipynb").write_text("{}")
+    in_container_set = root / "solutions" / "notebooks" / "container" / f"{LABS[6].name}.ipynb"
+    in_container_set.write_text(in_container_set.read_text().replace("STAND-IN", "LVM"))
+    (root / "notebooks" / "container" / "98-stray.ipynb").write_text("{}")
     proc = subprocess.run([sys.executable, "-m", "stacklab", "notebooks", "check"],
                           capture_output=True, text=True, env=_env(root), check=False)
     assert proc.returncode == 1
@@ -87,15 +113,18 @@ def test_check_reports_each_drifting_file_and_fails(tmp_path):
         f"notebooks/{LABS[2].name}.ipynb: differs from what labs/ builds (run `stacklab "
         "notebooks build` and commit)",
         f"solutions/notebooks/{LABS[3].name}.ipynb: missing (run `stacklab notebooks build`)",
+        f"solutions/notebooks/container/{LABS[6].name}.ipynb: differs from what labs/ builds "
+        "(run `stacklab notebooks build` and commit)",
         "notebooks/99-stray.ipynb: no lab text builds it (remove it)",
+        "notebooks/container/98-stray.ipynb: no lab text builds it (remove it)",
     ]
     build = subprocess.run([sys.executable, "-m", "stacklab", "notebooks", "build"],
                            capture_output=True, text=True, env=_env(root), check=False)
     assert build.returncode == 0, build.stderr
-    assert "2 notebook(s) written" in build.stdout
+    assert "3 notebook(s) written" in build.stdout
     again = subprocess.run([sys.executable, "-m", "stacklab", "notebooks", "check"],
                            capture_output=True, text=True, env=_env(root), check=False)
-    assert again.returncode == 1 and again.stdout.count("\n") == 1  # only the stray is left
+    assert again.returncode == 1 and again.stdout.count("\n") == 2  # only the strays are left
 
 
 def test_a_broken_lab_text_is_one_line_with_its_place(tmp_path):
@@ -130,16 +159,20 @@ def test_each_lab_text_walks_through_every_solution_step_in_order(lab, provider)
     assert named == [step.id for step in inputs.steps.for_lab(lab.number)]
 
 
-def test_another_providers_notebooks_are_built_where_asked(tmp_path):
+def test_one_providers_set_is_built_where_asked(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "stacklab", "notebooks", "build",
                            "--provider", "container", "--output", str(tmp_path)],
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
-    built = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.ipynb"))
-    assert built == sorted(p.relative_to(ROOT).as_posix() for p in COMMITTED)
-    lab7 = (tmp_path / "solutions" / "notebooks" / f"{LABS[6].name}.ipynb").read_text()
-    assert "STAND-IN" in lab7 and "STAND-IN" not in (
-        ROOT / "solutions" / "notebooks" / f"{LABS[6].name}.ipynb").read_text()
+    built = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*.ipynb"))
+    committed = sorted(output_path(ROOT, lab, audience, "container").relative_to(ROOT)
+                       for lab in LABS for audience in AUDIENCES)
+    assert built == committed
+    assert all((tmp_path / rel).read_text() == (ROOT / rel).read_text() for rel in built)
+    unknown = subprocess.run([sys.executable, "-m", "stacklab", "notebooks", "build",
+                              "--provider", "nowhere", "--output", str(tmp_path)],
+                             capture_output=True, text=True, check=False)
+    assert unknown.returncode == 2 and "known: vagrant, container" in unknown.stderr
 
 
 @pytest.mark.parametrize("lab", LABS, ids=lambda lab: lab.name)

@@ -1,9 +1,9 @@
-"""The README's lab command ends in `jupyter lab`: the notebooks open there and their first
-cells run with no setup (the magics load from the notebook's first cell)."""
+"""The README's lab command ends in `stacklab notebooks open`: JupyterLab opens on the set
+of notebooks made for the lab host that is up, and their first cells run with no setup (the
+magics load from the notebook's first cell)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 import contextlib
 import json
 import os
@@ -13,38 +13,45 @@ import sys
 import time
 import urllib.request
 import uuid
+from pathlib import Path
 
 import pytest
-
-from stacklab.catalog import lab
-from stacklab.notebooks.builder import output_path
-
 from headless_chromium import available as chromium_missing
 from headless_chromium import load_page
-ROOT = Path(__file__).resolve().parents[2]
 from loopback_sshd import free_port, stop_process
 
+from stacklab.catalog import LABS, lab
+from stacklab.hosts.target import Target
+from stacklab.notebooks.builder import output_path
+
+ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.integration
 TOKEN = uuid.uuid4().hex
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
+    """`stacklab notebooks open` (as `tox -e lab` runs it), in a copy of the kit whose
+    state file records a container lab host, as `stacklab up --provider container` does."""
     pytest.importorskip("jupyterlab")
     pytest.importorskip("websocket")
-    folder = tmp_path_factory.mktemp("sln-jupyterlab")
-    for path in (ROOT / "notebooks").glob("*.ipynb"):
-        shutil.copy(path, folder)
+    kit = tmp_path_factory.mktemp("sln-jupyterlab")
+    shutil.copytree(ROOT / "notebooks", kit / "notebooks")  # JupyterLab may write in there
+    state = kit / "state"
+    state.mkdir()
+    host = Target(hostname="127.0.0.1", port=free_port(), provider="container", name="slp-x")
+    (state / "lab.json").write_text(json.dumps({"target": host.to_dict(),
+                                                "container": "slp-x"}))
     port = free_port()
-    log = folder / "jupyter.log"
-    env = {**os.environ, "STACKLAB_NOTEBOOK_TARGET": "dry-run",
-           "JUPYTER_CONFIG_DIR": str(folder / ".config"),
-           "JUPYTER_RUNTIME_DIR": str(folder / ".runtime")}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",
-         f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
-         f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={folder}",
-         *(["--allow-root"] if os.geteuid() == 0 else [])],  # as tox -e lab does
+    log = kit / "jupyter.log"
+    env = {**os.environ, "STACKLAB_NOTEBOOK_TARGET": "dry-run", "STACKLAB_ROOT": str(kit),
+           "STACKLAB_STATE_DIR": str(state),
+           "JUPYTER_CONFIG_DIR": str(kit / ".config"),
+           "JUPYTER_RUNTIME_DIR": str(kit / ".runtime")}
+    proc = subprocess.Popen(  # `open` execs JupyterLab: proc is the server itself
+        [sys.executable, "-m", "stacklab", "notebooks", "open", "--no-browser",
+         "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
+         f"--IdentityProvider.token={TOKEN}"],
         env=env, stdout=subprocess.DEVNULL, stderr=log.open("w"))
     base = f"http://127.0.0.1:{port}"
     try:
@@ -92,6 +99,14 @@ def execute(ws, code: str) -> tuple[str, list[dict]]:
         elif kind in ("stream", "display_data", "error", "execute_result"):
             outputs.append({**message["content"], "_at": time.monotonic()})
     return status, outputs
+
+
+def test_the_lab_opens_the_notebooks_of_the_host_that_is_up(server):
+    listing = get(server, "/api/contents/")
+    names = sorted(item["name"] for item in listing["content"] if item["type"] == "notebook")
+    assert names == sorted(f"{one.name}.ipynb" for one in LABS)
+    model = get(server, f"/api/contents/{output_path(ROOT, lab(7), 'learner').name}")
+    assert model["content"]["metadata"]["stacklab"]["provider"] == "container"
 
 
 def test_a_notebook_opens_and_its_first_cells_run(server):

@@ -109,10 +109,11 @@ def test_a_dry_run_checks_nothing_and_parses_the_cell(run_magic, home, monkeypat
     assert "nothing was run" in out
 
 
-def test_only_the_instructors_solution_cells_check_first():
+@pytest.mark.parametrize("provider", ["vagrant", "container"])
+def test_only_the_instructors_solution_cells_check_first(provider):
     for number_lab in LABS:
         for audience in AUDIENCES:
-            for cell in code_cells(output_path(ROOT, number_lab, audience)):
+            for cell in code_cells(output_path(ROOT, number_lab, audience, provider)):
                 guarded = "--step" in cell.source.partition("\n")[0]
                 kind = cell.id.rsplit("-", 1)[-1]
                 if audience == "learner":

@@ -1,4 +1,5 @@
-"""`stacklab notebooks build|check`: the notebooks, generated from labs/."""
+"""`stacklab notebooks build|check|open`: the notebooks, generated from labs/, and JupyterLab
+on the set that matches the lab host."""
 
 from __future__ import annotations
 
@@ -11,59 +12,92 @@ from stacklab.errors import StacklabError
 from stacklab.paths import kit_root
 
 
-def _inputs(provider: str | None = None, output: Path | None = None):
+def _lab_text_errors(work):
+    """Run `work()`; a broken lab text is one line (file:line), never a traceback."""
     from stacklab.notebooks.labtext import LabTextError
-    from stacklab.notebooks.sync import COMMITTED_PROVIDER, default_inputs
 
     try:
-        return default_inputs(kit_root(), provider or COMMITTED_PROVIDER, output)
+        return work()
     except LabTextError as exc:
         raise StacklabError(str(exc), "fix the lab text, then build again") from None
 
 
+def _known_provider(provider: str) -> str:
+    from stacklab.notebooks.sync import providers
+
+    if provider not in providers():
+        raise click.BadParameter(f"{provider!r} (known: {', '.join(providers())})",
+                                 param_hint="--provider")
+    return provider
+
+
 @click.group()
 def notebooks() -> None:
-    """Generate the learners' and instructors' notebooks from labs/."""
+    """Generate the learners' and instructors' notebooks from labs/, and open them."""
 
 
 @notebooks.command()
 @click.option("--provider", metavar="NAME",
-              help="Build for this provider's lab host (e.g. container) instead of the "
-                   "Vagrant VM the committed notebooks are for; needs --output.")
+              help="Build only this provider's set (vagrant: notebooks/; container: "
+                   "notebooks/container/). Default: every set.")
 @click.option("--output", type=click.Path(file_okay=False, path_type=Path),
               help="Write DIR/notebooks/ and DIR/solutions/notebooks/ instead of the "
                    "checkout's own folders.")
 def build(provider: str | None, output: Path | None) -> None:
     """Write notebooks/ and solutions/notebooks/ from labs/ (deterministic)."""
-    from stacklab.notebooks.labtext import LabTextError
-    from stacklab.notebooks.sync import COMMITTED_PROVIDER
     from stacklab.notebooks.sync import build as build_all
+    from stacklab.notebooks.sync import default_inputs, every_set
 
-    if provider and provider != COMMITTED_PROVIDER and output is None:
-        raise click.UsageError("--provider needs --output: the checkout's notebooks are "
-                               f"built for the {COMMITTED_PROVIDER} provider")
-    inputs = _inputs(provider, output)
-    try:
-        written = build_all(inputs)
-    except LabTextError as exc:
-        raise StacklabError(str(exc), "fix the lab text, then build again") from None
+    root = kit_root()
+    sets = _lab_text_errors(lambda: [default_inputs(root, _known_provider(provider), output)]
+                            if provider else every_set(root, output))
+    written = _lab_text_errors(lambda: build_all(sets))
     for path in written:
-        click.echo(f"wrote {path.relative_to(inputs.out_root)}")
+        click.echo(f"wrote {path.relative_to(sets[0].out_root)}")
     click.echo(f"{len(written)} notebook(s) written, the others were already up to date")
 
 
 @notebooks.command(name="check")
 def check_drift() -> None:
-    """Fail when the committed notebooks differ from what `build` would write."""
-    from stacklab.notebooks.labtext import LabTextError
-    from stacklab.notebooks.sync import drift
+    """Fail when the committed notebooks (every set) differ from what `build` would write."""
+    from stacklab.notebooks.sync import drift, every_set
 
-    try:
-        lines = drift(_inputs())
-    except LabTextError as exc:
-        raise StacklabError(str(exc), "fix the lab text, then build again") from None
+    lines = _lab_text_errors(lambda: drift(every_set(kit_root())))
     for line in lines:
         click.secho(line, fg="red")
     if lines:
         sys.exit(1)
     click.echo("✔ every notebook matches labs/")
+
+
+@notebooks.command(name="open", context_settings={"ignore_unknown_options": True,
+                                                  "allow_interspersed_args": False})
+@click.option("--instructor", is_flag=True,
+              help="The instructors' notebooks (solutions/notebooks/) instead of the learners'.")
+@click.option("--provider", metavar="NAME",
+              help="The set for this provider's lab host instead of the running one's.")
+@click.option("--print-command", is_flag=True,
+              help="Print the JupyterLab command line instead of running it.")
+@click.argument("jupyter_args", nargs=-1, type=click.UNPROCESSED)
+def open_notebooks(instructor: bool, provider: str | None, print_command: bool,
+                   jupyter_args: tuple[str, ...]) -> None:
+    """Start JupyterLab on the notebooks of the lab host that is up.
+
+    The host `stacklab up` started decides the set: the container lab host's
+    (notebooks/container/) or the Vagrant VM's (notebooks/). Arguments after the options go
+    to JupyterLab (e.g. --no-browser --port 8899).
+    """
+    import os
+    import shlex
+
+    from stacklab.notebooks.launch import jupyterlab_command, running_provider
+
+    chosen = _known_provider(provider) if provider else running_provider()
+    command, folder = jupyterlab_command(kit_root(), chosen, instructor=instructor,
+                                         extra=list(jupyter_args))
+    if print_command:
+        click.echo(shlex.join(command))
+        return
+    click.echo(f"JupyterLab on {folder} (the notebooks for the {chosen} lab host)")
+    sys.stdout.flush()
+    os.execv(command[0], command)

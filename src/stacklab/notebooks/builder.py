@@ -27,22 +27,37 @@ SETUP = "%load_ext stacklab.notebooks.magics\n%vm_target"
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 
 
+# Each provider's lab host has its own set of notebooks (its steps differ: the container's
+# stand-in volume backend, its userspace Open vSwitch). The Vagrant VM's set is the default,
+# in notebooks/ and solutions/notebooks/ themselves; another provider's is in a subfolder
+# named after it (notebooks/container/).
+DEFAULT_PROVIDER = "vagrant"
+HOSTS = {"vagrant": "the Vagrant VM",
+         "container": "the container lab host (`stacklab up --provider container`)"}
+
+
 @dataclass(frozen=True)
 class BuildInputs:
     root: Path  # the checkout: labs/ in
-    settings: Settings
+    settings: Settings  # the provider's settings
     steps: StepBook
     questions: Callable[[int], list[knowledge_mod.Question]] = knowledge_mod.questions
     out: Path | None = None  # where notebooks/ and solutions/notebooks/ go (default: root)
+    provider: str = DEFAULT_PROVIDER  # whose lab host the set is for
 
     @property
     def out_root(self) -> Path:
         return self.out or self.root
 
 
-def output_path(root: Path, lab: Lab, audience: str) -> Path:
+def notebook_folder(root: Path, audience: str, provider: str = DEFAULT_PROVIDER) -> Path:
+    """Where a set of notebooks lives: notebooks/[provider/] or solutions/notebooks/[…/]."""
     folder = root / "notebooks" if audience == LEARNER else root / "solutions" / "notebooks"
-    return folder / f"{lab.name}.ipynb"
+    return folder if provider == DEFAULT_PROVIDER else folder / provider
+
+
+def output_path(root: Path, lab: Lab, audience: str, provider: str = DEFAULT_PROVIDER) -> Path:
+    return notebook_folder(root, audience, provider) / f"{lab.name}.ipynb"
 
 
 class _Cells:
@@ -89,7 +104,8 @@ class _Builder:
             "kernelspec": KERNELSPEC,
             "language_info": {"name": "python"},
             "stacklab": {"lab": self.lab.number, "name": self.lab.name,
-                         "audience": self.audience, "source": self.where},
+                         "audience": self.audience, "provider": self.inputs.provider,
+                         "source": self.where},
         }
         return nb
 
@@ -101,7 +117,8 @@ class _Builder:
         self.cells.markdown(
             f"# Lab {lab.number} · {lab.title}\n\n"
             f"*The AIMS 2012 tutorial, section \"{lab.section}\", re-run on OpenStack "
-            f"{s.openstack.release} ({s.openstack.codename.capitalize()}).* {who}\n", "title")
+            f"{s.openstack.release} ({s.openstack.codename.capitalize()}).* {who} "
+            f"For {host_kind(self.inputs.provider)}.\n", "title")
         self.cells.code(SETUP, "setup", tags=("stacklab-setup",))
         how = (f"**How this notebook works.** Run the cell above first: it loads the kit's "
                f"magics and says which lab host `%%vm` cells run on (the host "
@@ -206,6 +223,10 @@ class _Builder:
         self.cells.code(f"%check {int(block.arg or self.lab.number)}", "check")
 
 
+def host_kind(provider: str) -> str:
+    return HOSTS.get(provider, f"the {provider} lab host")
+
+
 def vm_header(rc: str | None, timeout: str | None = None, *, step: str | None = None) -> str:
     header = "%%vm"
     if step:
@@ -249,6 +270,6 @@ def render_all(inputs: BuildInputs, labs: tuple[Lab, ...] = LABS) -> dict[Path, 
     files: dict[Path, str] = {}
     for lab in labs:
         for audience in AUDIENCES:
-            files[output_path(inputs.out_root, lab, audience)] = serialise(
+            files[output_path(inputs.out_root, lab, audience, inputs.provider)] = serialise(
                 build_notebook(inputs, lab, audience))
     return files

@@ -1,11 +1,21 @@
-"""`build` writes the notebooks; `check` lists every committed file that build would change."""
+"""`build` writes the notebooks; `check` lists every committed file that build would change.
+
+The checkout holds one set per provider's lab host (see ``builder.notebook_folder``): the
+Vagrant VM's in notebooks/ and solutions/notebooks/, the container's in their container/
+subfolders. Build and check cover every set.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from stacklab.catalog import LABS
-from stacklab.notebooks.builder import AUDIENCES, BuildInputs, output_path, render_all
+from stacklab.notebooks.builder import (
+    AUDIENCES,
+    DEFAULT_PROVIDER,
+    BuildInputs,
+    notebook_folder,
+    render_all,
+)
 from stacklab.notebooks.steps import StepBook, solution_steps
 from stacklab.settings import DEFAULT_FILE, Settings, load_settings
 
@@ -13,52 +23,73 @@ from stacklab.settings import DEFAULT_FILE, Settings, load_settings
 # lab.local.yaml or STACKLAB__* variables must not make the committed notebooks drift.
 _NO_OVERRIDES = DEFAULT_FILE.with_name("no-overrides-when-building-notebooks.yaml")
 
+COMMITTED_PROVIDER = DEFAULT_PROVIDER  # the set in notebooks/ itself (kept for callers)
 
-COMMITTED_PROVIDER = "vagrant"  # notebooks/ and solutions/notebooks/ are built for it
 
-
-def committed_settings(provider: str = COMMITTED_PROVIDER) -> Settings:
+def committed_settings(provider: str = DEFAULT_PROVIDER) -> Settings:
     return load_settings(provider, local=_NO_OVERRIDES, environ={})
 
 
-def default_inputs(root: Path, provider: str = COMMITTED_PROVIDER,
+def providers() -> list[str]:
+    """Every provider with a set of notebooks: the default first, then by name."""
+    names = set(committed_settings().providers)
+    return [DEFAULT_PROVIDER, *sorted(names - {DEFAULT_PROVIDER})]
+
+
+def default_inputs(root: Path, provider: str = DEFAULT_PROVIDER,
                    out: Path | None = None) -> BuildInputs:
-    """What build reads for a provider's lab host (the committed notebooks: Vagrant's)."""
+    """What build reads for one provider's lab host (its set of notebooks)."""
     settings = committed_settings(provider)
     everywhere = {step.id for name in settings.providers if name != provider
                   for step in solution_steps(committed_settings(name))}
-    return BuildInputs(root=root, settings=settings, out=out,
+    return BuildInputs(root=root, settings=settings, out=out, provider=provider,
                        steps=StepBook.from_solutions(settings, os=settings.host.os,
                                                      elsewhere=everywhere))
 
 
-def build(inputs: BuildInputs) -> list[Path]:
+def every_set(root: Path, out: Path | None = None) -> list[BuildInputs]:
+    """The inputs of every committed set, one per provider."""
+    return [default_inputs(root, provider, out) for provider in providers()]
+
+
+def build(inputs: BuildInputs | list[BuildInputs]) -> list[Path]:
     """Write every notebook whose text changed; return those written."""
     written = []
-    for path, text in render_all(inputs).items():
-        if not path.exists() or path.read_text(encoding="utf-8") != text:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
-            written.append(path)
+    for one in _sets(inputs):
+        for path, text in render_all(one).items():
+            if not path.exists() or path.read_text(encoding="utf-8") != text:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(text, encoding="utf-8")
+                written.append(path)
     return written
 
 
-def drift(inputs: BuildInputs) -> list[str]:
+def drift(inputs: BuildInputs | list[BuildInputs]) -> list[str]:
     """One line per notebook that differs from what build would write, is missing, or is
-    not built from any lab text."""
-    root = inputs.out_root
-    expected = render_all(inputs)
+    not built from any lab text (in the folders of the sets given)."""
+    sets = _sets(inputs)
     lines = []
-    for path, text in expected.items():
-        rel = path.relative_to(root)
-        if not path.exists():
-            lines.append(f"{rel}: missing (run `stacklab notebooks build`)")
-        elif path.read_text(encoding="utf-8") != text:
-            lines.append(f"{rel}: differs from what labs/ builds (run `stacklab notebooks "
-                         "build` and commit)")
-    folders = {output_path(root, lab, audience).parent for lab in LABS for audience in AUDIENCES}
-    for folder in sorted(folders):
+    expected: dict[Path, str] = {}
+    for one in sets:
+        root = one.out_root
+        files = render_all(one)
+        expected.update(files)
+        for path, text in files.items():
+            rel = path.relative_to(root)
+            if not path.exists():
+                lines.append(f"{rel}: missing (run `stacklab notebooks build`)")
+            elif path.read_text(encoding="utf-8") != text:
+                lines.append(f"{rel}: differs from what labs/ builds (run `stacklab notebooks "
+                             "build` and commit)")
+    folders = {(one.out_root, notebook_folder(one.out_root, audience, one.provider))
+               for one in sets for audience in AUDIENCES}
+    for root, folder in sorted(folders):
         for path in sorted(folder.glob("*.ipynb")):
             if path not in expected:
                 lines.append(f"{path.relative_to(root)}: no lab text builds it (remove it)")
     return lines
+
+
+def _sets(inputs: BuildInputs | list[BuildInputs]) -> list[BuildInputs]:
+    return [inputs] if isinstance(inputs, BuildInputs) else list(inputs)
+
