@@ -11,6 +11,9 @@ BASE_PACKAGES = (
     "systemd", "systemd-sysv", "libpam-systemd", "dbus", "openssh-server", "sudo",
     "iproute2", "iptables", "iputils-ping", "ifupdown", "isc-dhcp-client", "procps", "kmod",
     "less", "nano", "curl", "ca-certificates", "python3", "lsb-release", "e2fsprogs",
+    # what iputils-ping recommends (minbase leaves it out): Debian 13's ping has no
+    # cap_net_raw and relies on its net.ipv4.ping_group_range to work for every user
+    "linux-sysctl-defaults",
     # the VM box boots this kernel directly; the guest image reuses it (guest/)
     "linux-image-cloud-amd64", "initramfs-tools",
 )

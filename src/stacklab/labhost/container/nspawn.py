@@ -6,6 +6,11 @@ Flags, and why (see ../shared/ENVIRONMENT.md for what was measured):
 - --capability=all: OpenStack creates namespaces, bridges, iptables rules, tap devices and
   mounts inside; /dev/net/tun is there by default;
 - --network-namespace-path: the lab host's own namespace with eth0/eth1 (network.py);
+- SYSTEMD_NSPAWN_API_VFS_WRITABLE=network: /proc/sys/net writable, as on a real host (a
+  given namespace does not make it so, unlike --private-network): Neutron's L3 agent sets
+  sysctls in each router's namespace, and the host's own systemd-sysctl applies its
+  sysctl.d files at boot (ping for every user: net.ipv4.ping_group_range); the rest of
+  /proc/sys stays read-only;
 - the loop device bound to the tutorial's second disk name (no udev makes the node).
 """
 
@@ -23,6 +28,7 @@ from stacklab.errors import StacklabError
 from stacklab.labhost.container import cgroups
 
 NSPAWN = "systemd-nspawn"
+BOOT_ENV = {"SYSTEMD_NSPAWN_API_VFS_WRITABLE": "network"}  # see above
 
 
 def require() -> str:
@@ -49,7 +55,7 @@ def command(root: Path, machine: str, hostname: str, netns: Path,
 
 def start(cmd: list[str], cgroup: str, console_log: Path) -> subprocess.Popen[bytes]:
     folders = cgroups.make(cgroup, "nspawn")
-    env = dict(os.environ)
+    env = {**os.environ, **BOOT_ENV}
     if cgroups.hybrid():
         env["SYSTEMD_NSPAWN_UNIFIED_HIERARCHY"] = "1"
     with console_log.open("ab") as out:
