@@ -31,9 +31,12 @@ def context(settings: Settings, profile: Profile, *, ssh_user: str) -> dict[str,
     region = s["openstack"]["region"]
     service_pw = s["openstack"]["service_password"]
     keystone = f"http://{controller}:5000"
+    # The services share the host with MariaDB, so they reach it over loopback: a learner's
+    # bind-address mistake (lab 3) then fails lab 3's check alone, not every later service.
+    db_host = "127.0.0.1"
 
     def db_url(user: str, database: str) -> str:
-        return f"mysql+pymysql://{user}:{s['mysql']['service_password']}@{controller}/{database}"
+        return f"mysql+pymysql://{user}:{s['mysql']['service_password']}@{db_host}/{database}"
 
     def service_auth(user: str) -> dict[str, str]:
         """The keystoneauth options a service uses to call another service."""
@@ -63,6 +66,7 @@ def context(settings: Settings, profile: Profile, *, ssh_user: str) -> dict[str,
         "rbd": caps["volume_backend"] == "rbd",
         "ssh_user": ssh_user,
         "controller": controller,
+        "db_host": db_host,
         "keystone_url": keystone,
         "transport_url": (f"rabbit://{rabbit['user']}:{rabbit['password']}@{controller}:"
                           f"{rabbit['port']}/"),

@@ -8,7 +8,9 @@ from stacklab.grading import smileys
 from stacklab.grading.model import CheckResult, RunResult
 from stacklab.grading.redact import redact
 from stacklab.grading.resources.lvm import on_disk
+from stacklab.grading.resources.services import reaches_local_database
 from stacklab.grading.resources.system import Ini
+from stacklab.settings import load_settings
 
 
 @pytest.mark.parametrize(("text", "secret"), [
@@ -80,3 +82,15 @@ def test_run_result_totals_and_json():
     assert run.lab_points(3) == (2, 5)
     assert RunResult.from_json(run.to_json()) == run
     assert run.to_dict()["checks"][0]["passed"] is True
+
+
+@pytest.mark.parametrize(("url", "here"), [
+    ("mysql+pymysql://nova:x@172.16.4.10/nova", True),
+    ("mysql+pymysql://nova:x@cloud-controller/nova", True),
+    ("mysql+pymysql://nova:x@127.0.0.1/nova", True),
+    ("mysql+pymysql://nova:x@localhost/nova", True),
+    ("mysql+pymysql://nova:x@172.16.4.11/nova", False),
+    ("mysql+pymysql://nova:x@db.invalid/nova", False),
+    ("", False)])
+def test_a_database_on_this_host_is_named_by_address_name_or_loopback(url, here):
+    assert reaches_local_database(url, load_settings()) is here

@@ -63,3 +63,15 @@ def url_host(url: str | None) -> str:
 def reaches_lab(url: str | None, settings) -> bool:
     """True when a URL points at the lab host by its lab address or its name."""
     return url_host(url) in (str(settings.network.public.address), settings.host.name)
+
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def reaches_local_database(url: str | None, settings) -> bool:
+    """True when a database URL points at this host: its lab address, its name or loopback.
+
+    The tutorial's services named the lab address; on a one-node lab loopback is the same
+    MariaDB, and keeps the services up when a learner's bind-address is wrong.
+    """
+    return reaches_lab(url, settings) or url_host(url) in LOOPBACK
