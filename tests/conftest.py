@@ -9,21 +9,7 @@ from __future__ import annotations
 
 import os
 
-# The rows of ENVIRONMENT.md's "What does not work here" table.
-HARDWARE_LIMITS = (
-    "no usable KVM",
-    "no device-mapper",
-    "no iSCSI",
-    "no OVS kernel datapath",
-    "no 802.1Q VLAN",
-    "no udev",
-)
-PREFIX = "hardware limit: "
-
-
-def hardware_limit(limit: str, detail: str) -> str:
-    assert limit in HARDWARE_LIMITS, f"{limit!r} is not a listed hardware limit"
-    return f"{PREFIX}{limit}: {detail}"
+from hardware import HARDWARE_LIMITS, PREFIX, hardware_limit  # noqa: F401
 
 
 def _allowed(reason: str) -> bool:
