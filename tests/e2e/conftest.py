@@ -1,0 +1,69 @@
+"""The end-to-end suite: one container lab host for the whole run, driven by the CLI.
+
+Run as root (containers, namespaces, loop devices): `tox -e e2e`. The files run in their
+numbered order; each stage needs the one before it (a lab host solved up to lab 14).
+At the end the suite prints its timing table and every check it could not verify here.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+from kit import LabHost, free_port
+
+NAME = "sl-e2e"
+
+
+@pytest.fixture(scope="session")
+def lab(request) -> LabHost:
+    """The box (built or cached), then `stacklab up --provider container`; down at the end."""
+    if os.geteuid() != 0:
+        pytest.skip("the end-to-end suite needs root: run `sudo tox -e e2e`")
+    state = Path(tempfile.mkdtemp(prefix="stacklab-e2e-", dir="/var/tmp"))
+    # this process reads the same lab state as the `stacklab` commands it starts
+    os.environ["STACKLAB_STATE_DIR"] = str(state)
+    host = LabHost(NAME, state, free_port())
+    request.config._stacklab_lab = host
+    host.stacklab("down")  # a run that was killed may have left its instance behind
+    box = host.stacklab("box", "build", timeout=1800)
+    assert box.code == 0, f"stacklab box build failed:\n{box.tail()}"
+    host.timings.add("box build (cached or built)", box.seconds)
+    up = host.stacklab("up", "--provider", "container", timeout=600)
+    host.timings.add("up", up.seconds)
+    if up.code != 0:
+        host.stacklab("down")
+        pytest.fail(f"stacklab up --provider container failed:\n{up.tail()}")
+    yield host
+    down = host.stacklab("down", timeout=300)
+    host.timings.add("down", down.seconds)
+    shutil.rmtree(state, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def solved(lab: LabHost) -> LabHost:
+    """The lab host once the first stage solved every lab; later stages need it."""
+    if not getattr(lab, "solved", False):
+        pytest.fail("the lab host was not solved up to lab 14 (see the first failure)")
+    return lab
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    host: LabHost | None = getattr(config, "_stacklab_lab", None)
+    if host is None:
+        return
+    write = terminalreporter.write_line
+    terminalreporter.section("stacklab e2e: timings")
+    for what, seconds in host.timings.rows:
+        write(f"  {what:<44} {seconds:8.1f} s")
+    total = sum(s for w, s in host.timings.rows)
+    write(f"  {'total of the rows above':<44} {total:8.1f} s")
+    terminalreporter.section("stacklab e2e: not verified on this host")
+    if not host.not_verified:
+        write("  none")
+    for key, reason in sorted(host.not_verified.items()):
+        write(f"  {key}: {reason}")
+

@@ -1,0 +1,148 @@
+"""The lab host the end-to-end suite drives, through the kit's own command line.
+
+Every action is what a learner or an instructor types: `python -m stacklab …` in a
+subprocess, with this run's own state folder, container name and SSH port (so a learner's
+lab host on the same machine is left alone). Breakages and fingerprints go over SSH.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from stacklab.hosts.target import read_lab_state
+from stacklab.labhost.container.ready import run_ssh
+
+KIT = Path(__file__).resolve().parents[2]
+OK = ("passed", "n/a", "not-verified")  # not-verified: listed separately, never as passed
+
+
+@dataclass(frozen=True)
+class Result:
+    code: int
+    out: str
+    seconds: float
+
+    def tail(self, lines: int = 40) -> str:
+        return "\n".join(self.out.splitlines()[-lines:])
+
+
+@dataclass(frozen=True)
+class Done:
+    """One `stacklab check --json`: the checks by key ('07.volume_group_is_on_…')."""
+
+    checks: dict[str, dict]
+    seconds: float
+
+    @property
+    def red(self) -> set[str]:
+        return {key for key, c in self.checks.items() if c["status"] not in OK}
+
+    @property
+    def not_verified(self) -> dict[str, str]:
+        return {key: c["found"] for key, c in self.checks.items()
+                if c["status"] == "not-verified"}
+
+    def describe(self, keys: Iterable[str]) -> str:
+        return "; ".join(f"{k}: {self.checks[k]['status']}: {self.checks[k]['found']}"
+                         for k in sorted(keys) if k in self.checks)
+
+
+@dataclass
+class Timings:
+    """Figures for the table printed at the end of the run."""
+
+    rows: list[tuple[str, float]] = field(default_factory=list)
+
+    def add(self, what: str, seconds: float) -> None:
+        self.rows.append((what, seconds))
+
+
+class LabHost:
+    def __init__(self, name: str, state_dir: Path, port: int) -> None:
+        self.name, self.state_dir, self.port = name, state_dir, port
+        self.env = {**os.environ, "STACKLAB_STATE_DIR": str(state_dir),
+                    "STACKLAB_CONTAINER_NAME": name,
+                    "STACKLAB__PROVIDERS__CONTAINER__SSH_PORT": str(port),
+                    "COLUMNS": "160", "NO_COLOR": "1", "TERM": "dumb"}
+        self.timings = Timings()
+        self.not_verified: dict[str, str] = {}  # check → reason, over the whole run
+
+    def stacklab(self, *args: str, timeout: float = 1800) -> Result:
+        started = time.monotonic()
+        proc = subprocess.run([sys.executable, "-m", "stacklab", *args], cwd=KIT,
+                              env=self.env, capture_output=True, text=True, timeout=timeout,
+                              stdin=subprocess.DEVNULL, check=False)
+        return Result(proc.returncode, proc.stdout + proc.stderr, time.monotonic() - started)
+
+    @property
+    def target(self) -> dict:
+        """Where `stacklab up` recorded the host (the suite runs with this state folder)."""
+        assert os.environ.get("STACKLAB_STATE_DIR") == str(self.state_dir)
+        state = read_lab_state()
+        assert state, "the lab host is not up (no lab state)"
+        return state["target"]
+
+    @property
+    def url(self) -> str:
+        t = self.target
+        return f"ssh://{t['user']}@{t['hostname']}:{t['port']}?provider=container"
+
+    def ssh(self, script: str, timeout: float = 300) -> Result:
+        """Run a shell script on the lab host as its SSH user (sudo for root)."""
+        t = self.target
+        started = time.monotonic()
+        code, out = run_ssh(t["hostname"], t["port"], t["user"], t["key_file"],
+                            f"bash -c {shquote(script)} 2>&1", timeout=timeout)
+        return Result(code, out, time.monotonic() - started)
+
+    def sh(self, script: str, timeout: float = 300) -> str:
+        done = self.ssh(script, timeout)
+        assert done.code == 0, f"on the lab host `{script}` exited {done.code}:\n{done.tail()}"
+        return done.out
+
+    def solve(self, *args: str, timeout: float = 1800) -> Result:
+        return self.stacklab("solve", *args, timeout=timeout)
+
+    def check(self, labs: str = "all") -> tuple[Result, Done]:
+        result = self.stacklab("check", labs, "--json", timeout=900)
+        try:
+            data = json.loads(result.out[result.out.index("{"):])
+        except ValueError as exc:
+            raise AssertionError(f"`stacklab check {labs} --json` printed no JSON "
+                                 f"(exit {result.code}):\n{result.tail()}") from exc
+        done = Done({f"{c['lab']:02d}.{c['id']}": c for c in data["checks"]}, result.seconds)
+        self.not_verified.update(done.not_verified)
+        return result, done
+
+    def wait_for(self, red: set[str], labs: str = "all", timeout: float = 240,
+                 every: float = 5) -> Done:
+        """Check until exactly `red` is red (a stopped service is 'down' only after its
+        report interval); fail with what was red last."""
+        deadline = time.monotonic() + timeout
+        while True:
+            _, done = self.check(labs)
+            if done.red == red or time.monotonic() > deadline:
+                return done
+            time.sleep(every)
+
+
+def failing(done: Done) -> str:
+    return done.describe(done.red) or "none"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def shquote(text: str) -> str:
+    return "'" + text.replace("'", "'\"'\"'") + "'"

@@ -1,0 +1,52 @@
+"""Stage 1: on a fresh lab host, each lab in turn: `solve --only N`, then `check N`, green.
+
+`--only N` per lab (not `--until N`) so every step runs once here: `--until N` would
+re-check every earlier lab twelve times over. Stage 2's `solve --until 14` covers --until.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hardware import HARDWARE_LIMITS
+from kit import LabHost, failing
+
+LABS = range(3, 15)
+
+
+@pytest.mark.parametrize("number", LABS)
+def test_solving_the_lab_makes_its_checks_green(lab: LabHost, number: int):
+    if number > 3 and not getattr(lab, f"lab_{number - 1}_green", False):
+        pytest.fail(f"lab {number - 1} is not green: lab {number} builds on it")
+    solved = lab.solve("--only", str(number))
+    lab.timings.add(f"solve --only {number}", solved.seconds)
+    assert solved.code == 0, f"solve --only {number} failed:\n{solved.tail()}"
+    _, done = lab.check(str(number))
+    lab.timings.add(f"check {number}", done.seconds)
+    assert done.checks, f"check {number} ran no check"
+    assert not done.red, f"after solve --only {number}, red: {failing(done)}"
+    setattr(lab, f"lab_{number}_green", True)
+    if number == LABS[-1]:
+        lab.solved = True
+
+
+def test_a_full_check_is_green(solved: LabHost):
+    _, done = solved.check("3-14")
+    solved.timings.add("full check 3-14", done.seconds)
+    assert not done.red, failing(done)
+
+
+def test_lab_14_says_which_backend_served_and_what_was_not_verified(solved: LabHost):
+    _, done = solved.check("14")
+    attached = done.checks["14.volume_is_attached_to_the_instance"]
+    assert "rbd stand-in: no device-mapper on this host" in attached.get("note", ""), attached
+    lvm = done.checks["14.volume_is_a_logical_volume_of_the_group"]
+    assert lvm["status"] == "not-verified", lvm
+    assert lvm["found"].startswith("not verified on this host: no device-mapper"), lvm
+
+
+def test_every_check_not_verified_names_a_listed_hardware_limit(solved: LabHost):
+    _, done = solved.check("3-14")
+    assert done.not_verified, "the rbd stand-in leaves LVM and iSCSI not verified here"
+    for key, found in done.not_verified.items():
+        reason = found.removeprefix("not verified on this host: ")
+        assert reason.startswith(HARDWARE_LIMITS), f"{key}: {found}"
