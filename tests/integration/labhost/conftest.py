@@ -28,6 +28,18 @@ def box(root_required):
     return build_box(steps=Steps("box (test)"), vagrant=False)
 
 
+@pytest.fixture(scope="module")
+def lab(request, box, tmp_path_factory):
+    """A booted container lab host for the module, named by the module's NAME."""
+    from stacklab.labhost import container
+
+    name = request.module.NAME
+    os.environ.setdefault("STACKLAB_STATE_DIR", str(tmp_path_factory.mktemp("state")))
+    target = container.up(name=name, ssh_port=_free_port(), record=False)
+    yield target
+    container.down(name=name, timeout=60)
+
+
 @pytest.fixture
 def free_port():
     return _free_port

@@ -6,26 +6,10 @@ from __future__ import annotations
 
 import os
 
-import pytest
-
-from stacklab.labhost import container
 from stacklab.labhost.container.ready import run_ssh
 from stacklab.settings import load_settings
 
 NAME = f"slp-host{os.getpid() % 100000}"
-
-
-@pytest.fixture(scope="module")
-def lab(box, tmp_path_factory):
-    from socket import socket
-
-    with socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    os.environ.setdefault("STACKLAB_STATE_DIR", str(tmp_path_factory.mktemp("state")))
-    target = container.up(name=NAME, ssh_port=port, record=False)
-    yield target
-    container.down(name=NAME, timeout=60)
 
 
 def sh(target, command: str) -> tuple[int, str]:
