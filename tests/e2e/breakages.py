@@ -69,7 +69,7 @@ BREAKAGES = (
     Breakage(
         "nova-compute-stopped",
         "sudo systemctl stop nova-compute",
-        _red("08.nova_compute_runs", "09.every_service_smiles"),
+        _red("08.nova_compute_runs", "08.hypervisor_is_registered", "09.every_service_smiles"),
         repaired_by=8),
     Breakage(
         "instance-stopped",
