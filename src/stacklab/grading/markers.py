@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from stacklab.grading.model import CheckSpec
+from stacklab.grading.model import NOT_VERIFIED, CheckSpec
 
 MARKER = "check"
 _MODULE = re.compile(r"test_(\d{2})_")
@@ -66,6 +66,25 @@ def not_applicable(reason: str) -> None:
     """This check does not apply to this host (e.g. iSCSI on the RBD stand-in): 0 of 0."""
     __tracebackhide__ = True
     pytest.skip(NOT_APPLICABLE + reason)
+
+
+# The rows of ENVIRONMENT.md's "What does not work here": a not-verified reason names its row
+HARDWARE_LIMITS = ("no usable KVM", "no device-mapper", "no iSCSI", "no NFS",
+                   "no Open vSwitch kernel datapath", "no 802.1Q VLAN devices", "no udev")
+
+
+def not_verified(reason: str) -> None:
+    """This check cannot be verified on this host: its kernel lacks what the check needs.
+
+    Worth 0 of 0 (neither passed nor failed) with status 'not-verified'; what was found reads
+    ``not verified on this host: <reason>``. `reason` starts with the hardware limit it
+    hits, as ENVIRONMENT.md names it: ``not_verified("no iSCSI: …")``.
+    """
+    __tracebackhide__ = True
+    if not reason.startswith(tuple(f"{limit}: " for limit in HARDWARE_LIMITS)):
+        raise ValueError(f"a not-verified reason starts with one of {', '.join(HARDWARE_LIMITS)}"
+                         f" and ': ', not {reason!r}")
+    pytest.skip(NOT_VERIFIED + reason)
 
 
 def lab_of_module(module_name: str) -> int | None:

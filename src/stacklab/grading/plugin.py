@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from stacklab.grading.markers import NOT_APPLICABLE, CheckTimeout, found_of, spec_of
-from stacklab.grading.model import CheckResult, CheckSpec
+from stacklab.grading.model import NOT_VERIFIED, CheckResult, CheckSpec
 from stacklab.grading.redact import redact, settings_secrets
 
 RESULTS = pytest.StashKey[list]()
@@ -218,6 +218,9 @@ def _result(item: pytest.Item, spec: CheckSpec, call: pytest.CallInfo, report,
         if reason.startswith(NOT_APPLICABLE):
             result = replace(base, status="n/a", max=0, hint="", message="",
                              found=reason.removeprefix(NOT_APPLICABLE))
+        elif reason.startswith(NOT_VERIFIED):  # the found text keeps its "not verified" head
+            result = replace(base, status="not-verified", max=0, hint="", message="",
+                             found=reason)
         else:
             result = replace(base, status="not-run", found=reason)
     else:
