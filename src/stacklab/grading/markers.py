@@ -15,6 +15,9 @@ precise hint of its own (e.g. the volume group exists but on another disk).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import pytest
@@ -85,6 +88,39 @@ def not_verified(reason: str) -> None:
         raise ValueError(f"a not-verified reason starts with one of {', '.join(HARDWARE_LIMITS)}"
                          f" and ': ', not {reason!r}")
     pytest.skip(NOT_VERIFIED + reason)
+
+
+NOTE = "stacklab-note"  # the key of a note in the pytest item's user_properties
+# The check running in this thread (a ContextVar: hosts graded in threads never share it);
+# the note itself lives on that check's own pytest item.
+_RUNNING: ContextVar[pytest.Item | None] = ContextVar("stacklab_running_check", default=None)
+
+
+def note(text: str) -> None:
+    """Say something beside the check's ✔ (e.g. which backend served it).
+
+    Shown in the table and the HTML report and kept in JSON ("note"). Outside a running
+    check (a grader function called directly) it does nothing.
+    """
+    item = _RUNNING.get()
+    if item is not None:
+        item.user_properties.append((NOTE, text))
+
+
+@contextmanager
+def running(item: pytest.Item) -> Iterator[None]:
+    """While the plugin runs `item`'s test: note() attaches to that item."""
+    token = _RUNNING.set(item)
+    try:
+        yield
+    finally:
+        _RUNNING.reset(token)
+
+
+def notes_of(item: pytest.Item) -> str:
+    """The notes a check attached, in order, each once."""
+    found = [str(value) for key, value in item.user_properties if key == NOTE]
+    return "; ".join(dict.fromkeys(found))
 
 
 def lab_of_module(module_name: str) -> int | None:

@@ -52,6 +52,7 @@ class CheckResult:
     message: str = ""  # the success or failure message of the check
     duration: float = 0.0
     hidden: bool = False
+    note: str = ""  # what the check said beside its result (e.g. which backend served it)
 
     @property
     def passed(self) -> bool:

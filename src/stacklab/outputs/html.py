@@ -32,7 +32,7 @@ th{background:#f1f4f8}td.num{text-align:right;font-variant-numeric:tabular-nums}
 tr.lab td{background:#f7f9fb;font-weight:600}
 .passed{color:#16794a}.failed,.error,.timeout{color:#b42318}.not-run{color:#9a6700}
 .n\\/a{color:#777}.hint{color:#175cd3;display:block;margin-top:.2rem}
-.not-verified{color:#6941c6;font-style:italic}
+.not-verified{color:#6941c6;font-style:italic}.note{color:#475467;display:block}
 .found{white-space:pre-wrap;font-family:ui-monospace,monospace;font-size:.85rem}
 .bad{color:#b42318;font-weight:600}.stacklab-check{font-family:inherit}
 """
@@ -57,7 +57,8 @@ CHECKS = _ENV.from_string("""
 {% if c.hint %}<span class="hint">→ {{ c.hint | clean }}</span>{% endif %}
 {% elif c.status in ("n/a", "not-verified") %}<span class="{{ c.status }}">{{ c.found | clean
 }}</span>
-{% elif c.message %}<span class="passed">{{ c.message | clean }}</span>{% endif %}</td></tr>
+{% elif c.message %}<span class="passed">{{ c.message | clean }}</span>{% endif %}
+{% if c.note %}<span class="note">note: {{ c.note | clean }}</span>{% endif %}</td></tr>
 {% endfor %}
 {% endfor %}
 </tbody>

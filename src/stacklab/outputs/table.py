@@ -53,6 +53,8 @@ def run_table(run: RunResult) -> Group:
                 found.append(clean(c.found), style=style)
             elif c.message:
                 found.append(clean(c.message), style="green")
+            if c.note:  # e.g. which backend served the check
+                found.append(("\n" if found else "") + "note: " + clean(c.note), style="blue")
             table.add_row(Text(MARK.get(c.status, "?"), style=style), c.title,
                           f"{points(c.points)}/{points(c.max)}", found)
     lines = [table, *blocks]

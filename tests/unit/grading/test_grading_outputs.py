@@ -136,7 +136,8 @@ NV_REASON = "no iSCSI: this kernel has no iSCSI target/initiator"
 @pytest.fixture(scope="module")
 def mixed() -> ClassReport:
     """A host with a passed, an n/a and a not-verified check."""
-    checks = [CheckResult(7, "backend", "the backend", 3, 3, "passed"),
+    checks = [CheckResult(7, "backend", "the backend", 3, 3, "passed",
+                          note="rbd stand-in: no device-mapper on this host"),
               CheckResult(7, "na", "does not apply", 0, 0, "n/a", found="no such thing here"),
               CheckResult(7, "iscsi", "the iSCSI target runs", 0, 0, "not-verified",
                           found="not verified on this host: " + NV_REASON)]
@@ -192,3 +193,23 @@ def test_table_and_html_mark_not_verified_apart_from_na_and_passed(mixed):
     assert '<td class="not-verified">○</td>' in html and '<td class="n/a">–</td>' in html
     assert '<span class="not-verified">not verified on this host: no iSCSI' in html
     assert '<ul class="not-verified">' in render_lab(mixed.hosts[0], 7)
+
+
+def test_a_note_shows_beside_the_check_in_table_html_and_json(mixed):
+    import json
+
+    text = outputs.formats()["table"].render(mixed)
+    row = next(line for line in text.splitlines() if "the backend" in line)
+    assert row.split("│")[1].strip() == "✔"
+    assert "note: rbd stand-in: no device-mapper on this host" in row
+    html = outputs.formats()["html"].render(mixed)
+    assert '<span class="note">note: rbd stand-in: no device-mapper on this host</span>' in html
+    data = json.loads(outputs.formats()["json"].render(mixed))["hosts"][0]["checks"]
+    assert data[0]["note"] == "rbd stand-in: no device-mapper on this host"
+    assert data[1]["note"] == ""
+
+
+def test_note_is_a_no_op_outside_a_check():
+    from stacklab.grading import note
+
+    note("nothing runs")  # a grader function called on its own: no error, nowhere to go

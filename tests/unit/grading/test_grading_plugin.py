@@ -9,7 +9,7 @@ pytest_plugins = ["pytester"]
 
 GRADER = '''
 import time
-from stacklab.grading import check, expect, not_applicable, not_verified
+from stacklab.grading import check, expect, not_applicable, not_verified, note
 
 @check(points=2, title="listens on {s.mysql.port}", hint="set bind-address")
 def test_listens(host):
@@ -26,7 +26,8 @@ def test_hangs(host):
 
 @check(points=1, title="secret", hint="h", hidden=True)
 def test_hidden(host):
-    pass
+    note("served by the stand-in")
+    note("served by the stand-in")  # said twice, kept once
 
 @check(points=1, title="does not apply", hint="h")
 def test_na(host):
@@ -84,6 +85,8 @@ def test_statuses_found_and_hints(graders):
     # a reason must name one of ENVIRONMENT.md's limits: a grader bug shows as an error
     assert got["nv_unknown"].status == "error" and "no device-mapper" in got["nv_unknown"].found
     assert got["hidden"].passed and got["hidden"].hidden
+    assert got["hidden"].note == "served by the stand-in"
+    assert got["listens"].note == "" and got["nv"].note == ""  # notes stay with their check
     assert "not_a_check" not in got
 
 
@@ -104,3 +107,26 @@ def test_plain_pytest_takes_options_and_ends_with_the_kits_table(graders):
     after_total = text.split("checks passed\n", 1)[1]
     assert after_total.startswith("Not verified on this host (1, worth 0 of 0 points")
     assert "03.nv (no iSCSI: this kernel has no iSCSI target)" in after_total
+
+
+def test_notes_of_checks_running_at_once_in_threads_stay_apart():
+    import threading
+    from types import SimpleNamespace
+
+    from stacklab.grading.markers import note, notes_of, running
+
+    items = [SimpleNamespace(user_properties=[]) for _ in range(2)]
+    both_running = threading.Barrier(2)
+
+    def check(item, text):
+        with running(item):
+            both_running.wait(5)  # the other host's check is running too
+            note(text)
+
+    threads = [threading.Thread(target=check, args=(item, f"host {n}"))
+               for n, item in enumerate(items)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [notes_of(item) for item in items] == ["host 0", "host 1"]
