@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from cloud_api import PUBLIC_KEY, FakeConnection, solved_bodies
 
 from stacklab.grading.knowledge import answers_document, load_questions
+from stacklab.grading.remote import PYTHON
 from stacklab.grading.remote import snapshot as snapshot_script
 
 OK = 0
@@ -174,7 +175,7 @@ class RecordedHost:
              self._mysql_login),
             (r"rabbitmqctl -q list_users --formatter json", lambda m, _: (OK, json.dumps(
                 [{"user": u, "tags": []} for u in self.rabbit_users]) + "\n", "")),
-            (r"python3 -", self._python),
+            (re.escape(PYTHON), self._python),
             (r"ping -c 2 -i 0.3 -W 2 '?([\d.]+)'?", self._ping),
             (r"lvs --reportformat json -o lv_name,vg_name,lv_size", self._lvs),
             (r'(?:sudo -n ip netns exec \'?([\w-]+)\'? )?ssh -i "\$HOME"/\'?([^\']+?)\'? .* '

@@ -12,8 +12,10 @@ from stacklab.grading.resources import memo
 if TYPE_CHECKING:
     from stacklab.grading.resources.cloud import Cloud
 
-SSH_OPTIONS = ("-o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null "
-               "-o ConnectTimeout=8 -o LogLevel=ERROR")
+# Graders only read: no known_hosts written and, with -F, no ~/.ssh created either (ssh makes
+# that folder only when it reads the user's own config); the same under sudo for root.
+SSH_OPTIONS = ("-F /dev/null -o BatchMode=yes -o StrictHostKeyChecking=no "
+               "-o UserKnownHostsFile=/dev/null -o ConnectTimeout=8 -o LogLevel=ERROR")
 ROUTER_INTERFACES = ("network:router_interface", "network:router_interface_distributed",
                      "network:ha_router_replicated_interface")
 
