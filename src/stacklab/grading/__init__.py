@@ -7,14 +7,23 @@ Public API (for the CLI, the notebooks and the end-to-end suite)::
     result.points, result.max_points, result.checks[0].hint
     RunResult.from_json(result.to_json()) == result
 
-Grader modules use :func:`check`, :func:`expect`, :func:`fail` and :func:`not_applicable`.
+Grader modules use :func:`check`, :func:`expect`, :func:`fail`, :func:`not_applicable`,
+:func:`not_verified` and :func:`note`.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from stacklab.grading.markers import CheckFailed, check, expect, fail, not_applicable
+from stacklab.grading.markers import (
+    CheckFailed,
+    check,
+    expect,
+    fail,
+    not_applicable,
+    not_verified,
+    note,
+)
 from stacklab.grading.model import CheckResult, CheckSpec, ClassReport, RunResult
 
 if TYPE_CHECKING:  # the runner imports pytest plugins: load it only when used
@@ -39,4 +48,4 @@ def __getattr__(name: str) -> Any:
 
 __all__ = ["CheckFailed", "CheckResult", "CheckSpec", "ClassReport", "RunResult", "check",
            "expect", "fail", "grade_class", "load_questions", "not_applicable",
-           "render_lab_html", "run_checks", "save_answers"]
+           "not_verified", "note", "render_lab_html", "run_checks", "save_answers"]

@@ -15,11 +15,14 @@ precise hint of its own (e.g. the volume group exists but on another disk).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import pytest
 
-from stacklab.grading.model import CheckSpec
+from stacklab.grading.model import NOT_VERIFIED, CheckSpec
 
 MARKER = "check"
 _MODULE = re.compile(r"test_(\d{2})_")
@@ -66,6 +69,58 @@ def not_applicable(reason: str) -> None:
     """This check does not apply to this host (e.g. iSCSI on the RBD stand-in): 0 of 0."""
     __tracebackhide__ = True
     pytest.skip(NOT_APPLICABLE + reason)
+
+
+# The rows of ENVIRONMENT.md's "What does not work here": a not-verified reason names its row
+HARDWARE_LIMITS = ("no usable KVM", "no device-mapper", "no iSCSI", "no NFS",
+                   "no Open vSwitch kernel datapath", "no 802.1Q VLAN devices", "no udev")
+
+
+def not_verified(reason: str) -> None:
+    """This check cannot be verified on this host: its kernel lacks what the check needs.
+
+    Worth 0 of 0 (neither passed nor failed) with status 'not-verified'; what was found reads
+    ``not verified on this host: <reason>``. `reason` starts with the hardware limit it
+    hits, as ENVIRONMENT.md names it: ``not_verified("no iSCSI: …")``.
+    """
+    __tracebackhide__ = True
+    if not reason.startswith(tuple(f"{limit}: " for limit in HARDWARE_LIMITS)):
+        raise ValueError(f"a not-verified reason starts with one of {', '.join(HARDWARE_LIMITS)}"
+                         f" and ': ', not {reason!r}")
+    pytest.skip(NOT_VERIFIED + reason)
+
+
+NOTE = "stacklab-note"  # the key of a note in the pytest item's user_properties
+# The check running in this thread (a ContextVar: hosts graded in threads never share it);
+# the note itself lives on that check's own pytest item.
+_RUNNING: ContextVar[pytest.Item | None] = ContextVar("stacklab_running_check", default=None)
+
+
+def note(text: str) -> None:
+    """Say something beside the check's ✔ (e.g. which backend served it).
+
+    Shown in the table and the HTML report and kept in JSON ("note"). Outside a running
+    check (a grader function called directly) it does nothing.
+    """
+    item = _RUNNING.get()
+    if item is not None:
+        item.user_properties.append((NOTE, text))
+
+
+@contextmanager
+def running(item: pytest.Item) -> Iterator[None]:
+    """While the plugin runs `item`'s test: note() attaches to that item."""
+    token = _RUNNING.set(item)
+    try:
+        yield
+    finally:
+        _RUNNING.reset(token)
+
+
+def notes_of(item: pytest.Item) -> str:
+    """The notes a check attached, in order, each once."""
+    found = [str(value) for key, value in item.user_properties if key == NOTE]
+    return "; ".join(dict.fromkeys(found))
 
 
 def lab_of_module(module_name: str) -> int | None:

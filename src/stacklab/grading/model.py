@@ -12,8 +12,11 @@ import json
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, Literal
 
-Status = Literal["passed", "failed", "error", "timeout", "not-run", "n/a"]
-OK_STATUSES = ("passed", "n/a")  # n/a: does not apply to this host (worth 0 of 0)
+Status = Literal["passed", "failed", "error", "timeout", "not-run", "n/a", "not-verified"]
+# n/a: does not apply to this host; not-verified: this host's kernel cannot show it. Both are
+# worth 0 of 0 and neither passes nor fails the run.
+OK_STATUSES = ("passed", "n/a", "not-verified")
+NOT_VERIFIED = "not verified on this host: "  # how a not-verified check's `found` begins
 HostStatus = Literal["ok", "unreachable", "refused", "timeout", "error"]
 
 
@@ -49,6 +52,7 @@ class CheckResult:
     message: str = ""  # the success or failure message of the check
     duration: float = 0.0
     hidden: bool = False
+    note: str = ""  # what the check said beside its result (e.g. which backend served it)
 
     @property
     def passed(self) -> bool:
@@ -61,6 +65,13 @@ class CheckResult:
     @property
     def key(self) -> str:
         return f"{self.lab:02d}.{self.id}"
+
+    @property
+    def reason_not_verified(self) -> str:
+        """Why a not-verified check could not be verified ('' for any other status)."""
+        if self.status != "not-verified":
+            return ""
+        return self.found.removeprefix(NOT_VERIFIED)
 
     @classmethod
     def not_run(cls, spec: CheckSpec, reason: str) -> CheckResult:
@@ -104,6 +115,11 @@ class RunResult:
         return sum(c.passed for c in self.checks)
 
     @property
+    def not_verified(self) -> list[CheckResult]:
+        """The checks this host could not verify (worth 0 of 0: neither passed nor failed)."""
+        return [c for c in self.checks if c.status == "not-verified"]
+
+    @property
     def all_passed(self) -> bool:
         return self.status == "ok" and bool(self.checks) and all(c.ok for c in self.checks)
 
@@ -123,6 +139,7 @@ class RunResult:
                 "status": self.status, "reason": self.reason,
                 "points": self.points, "max_points": self.max_points,
                 "passed": self.passed, "total": len(self.checks),
+                "not_verified": [c.key for c in self.not_verified],
                 "duration": round(self.duration, 3), "connections": self.connections,
                 "checks": [c.to_dict() for c in self.checks]}
 

@@ -19,8 +19,15 @@ from pathlib import Path
 
 import pytest
 
-from stacklab.grading.markers import NOT_APPLICABLE, CheckTimeout, found_of, spec_of
-from stacklab.grading.model import CheckResult, CheckSpec
+from stacklab.grading.markers import (
+    NOT_APPLICABLE,
+    CheckTimeout,
+    found_of,
+    notes_of,
+    running,
+    spec_of,
+)
+from stacklab.grading.model import NOT_VERIFIED, CheckResult, CheckSpec
 from stacklab.grading.redact import redact, settings_secrets
 
 RESULTS = pytest.StashKey[list]()
@@ -152,7 +159,7 @@ def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
-    with _time_limit(_control(item.config)):
+    with _time_limit(_control(item.config)), running(item):
         return (yield)
 
 
@@ -208,7 +215,7 @@ def _result(item: pytest.Item, spec: CheckSpec, call: pytest.CallInfo, report,
             duration: float) -> CheckResult:
     base = CheckResult(lab=spec.lab, id=spec.id, title=spec.title, points=0, max=spec.points,
                        status="failed", hint=spec.hint, message=spec.failure,
-                       duration=round(duration, 3), hidden=spec.hidden)
+                       duration=round(duration, 3), hidden=spec.hidden, note=notes_of(item))
     if report.passed:
         result = replace(base, points=spec.points, status="passed", hint="",
                          message=spec.success)
@@ -218,6 +225,9 @@ def _result(item: pytest.Item, spec: CheckSpec, call: pytest.CallInfo, report,
         if reason.startswith(NOT_APPLICABLE):
             result = replace(base, status="n/a", max=0, hint="", message="",
                              found=reason.removeprefix(NOT_APPLICABLE))
+        elif reason.startswith(NOT_VERIFIED):  # the found text keeps its "not verified" head
+            result = replace(base, status="not-verified", max=0, hint="", message="",
+                             found=reason)
         else:
             result = replace(base, status="not-run", found=reason)
     else:
@@ -232,7 +242,8 @@ def _result(item: pytest.Item, spec: CheckSpec, call: pytest.CallInfo, report,
 def _scrub(result: CheckResult, config: pytest.Config) -> CheckResult:
     secrets = _secrets(config)
     return replace(result, found=redact(result.found, secrets),
-                   hint=redact(result.hint, secrets), message=redact(result.message, secrets))
+                   hint=redact(result.hint, secrets), message=redact(result.message, secrets),
+                   note=redact(result.note, secrets))
 
 
 def _settings(config: pytest.Config):

@@ -7,7 +7,7 @@ from stacklab.grading.model import CheckResult, ClassReport, RunResult
 from stacklab.grading.redact import redact
 
 MARK = {"passed": "✔", "failed": "✘", "error": "✘", "timeout": "✘", "not-run": "·",
-        "n/a": "–"}
+        "n/a": "–", "not-verified": "○"}
 HOST_STATUS = {"ok": "graded", "unreachable": "unreachable", "refused": "key refused",
                "timeout": "timed out", "error": "error"}
 
@@ -42,6 +42,11 @@ def detail(check: CheckResult) -> str:
     if check.hint and not check.ok:
         parts.append("hint: " + clean(check.hint))
     return "\n".join(parts)
+
+
+def counted(run: RunResult) -> list[CheckResult]:
+    """The checks that could pass or fail on this host (not n/a, not not-verified)."""
+    return [c for c in run.checks if c.status not in ("n/a", "not-verified")]
 
 
 def lab_cell(run: RunResult, lab: int, empty: str = "–") -> str:

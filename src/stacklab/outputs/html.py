@@ -32,6 +32,7 @@ th{background:#f1f4f8}td.num{text-align:right;font-variant-numeric:tabular-nums}
 tr.lab td{background:#f7f9fb;font-weight:600}
 .passed{color:#16794a}.failed,.error,.timeout{color:#b42318}.not-run{color:#9a6700}
 .n\\/a{color:#777}.hint{color:#175cd3;display:block;margin-top:.2rem}
+.not-verified{color:#6941c6;font-style:italic}.note{color:#475467;display:block}
 .found{white-space:pre-wrap;font-family:ui-monospace,monospace;font-size:.85rem}
 .bad{color:#b42318;font-weight:600}.stacklab-check{font-family:inherit}
 """
@@ -54,8 +55,10 @@ CHECKS = _ENV.from_string("""
 <td class="num">{{ c.points | points }}/{{ c.max | points }}</td>
 <td>{% if not c.ok %}<span class="found {{ c.status }}">{{ (c.found or c.status) | clean }}</span>
 {% if c.hint %}<span class="hint">→ {{ c.hint | clean }}</span>{% endif %}
-{% elif c.status == "n/a" %}<span class="n/a">{{ c.found | clean }}</span>
-{% elif c.message %}<span class="passed">{{ c.message | clean }}</span>{% endif %}</td></tr>
+{% elif c.status in ("n/a", "not-verified") %}<span class="{{ c.status }}">{{ c.found | clean
+}}</span>
+{% elif c.message %}<span class="passed">{{ c.message | clean }}</span>{% endif %}
+{% if c.note %}<span class="note">note: {{ c.note | clean }}</span>{% endif %}</td></tr>
 {% endfor %}
 {% endfor %}
 </tbody>
@@ -63,6 +66,15 @@ CHECKS = _ENV.from_string("""
 run.max_points | points }}</th><th>{% if run.status != "ok" %}<span class="bad">{{
 host_label(run) }}: {{ run.reason | clean }}</span>{% endif %}</th></tr></tfoot>
 </table>
+{% if run.not_verified %}
+<p class="not-verified">Not verified on this host (worth 0 of 0 points, neither passed nor
+failed):</p>
+<ul class="not-verified">
+{% for c in run.not_verified %}<li>{{ c.key }} {{ c.title }}: {{ c.reason_not_verified | clean
+}}</li>
+{% endfor %}
+</ul>
+{% endif %}
 """)
 
 PAGE = _ENV.from_string("""<!DOCTYPE html>

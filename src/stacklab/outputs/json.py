@@ -14,6 +14,7 @@ SUFFIX = ".json"
 def render(report: ClassReport) -> str:
     hosts = [replace(h, reason=clean(h.reason),
                      checks=[replace(c, found=clean(c.found), hint=clean(c.hint),
-                                     message=clean(c.message)) for c in h.checks])
+                                     message=clean(c.message), note=clean(c.note))
+                                     for c in h.checks])
              for h in report.hosts]
     return replace(report, hosts=hosts).to_json() + "\n"

@@ -28,8 +28,9 @@ def render(report: ClassReport) -> str:
                 case.result = [Failure(clean(check.found) or "failed", "check failed")]
             elif check.status in ("error", "timeout"):
                 case.result = [Error(clean(check.found) or check.status, check.status)]
-            elif check.status in ("not-run", "n/a"):
-                case.result = [Skipped(clean(check.found) or check.status)]
+            elif check.status in ("not-run", "n/a", "not-verified"):
+                # the type tells a not-verified check from one that does not apply
+                case.result = [Skipped(clean(check.found) or check.status, check.status)]
             if text and case.result:
                 case.result[0].text = text
             suite.add_testcase(case)

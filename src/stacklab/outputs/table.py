@@ -12,6 +12,7 @@ from stacklab.grading.model import ClassReport, RunResult
 from stacklab.outputs._common import (
     MARK,
     clean,
+    counted,
     host_label,
     lab_cell,
     lab_numbers,
@@ -23,7 +24,7 @@ from stacklab.outputs._common import (
 NAME = "table"
 SUFFIX = ".txt"
 STYLE = {"passed": "green", "failed": "red", "error": "red", "timeout": "red",
-         "not-run": "yellow", "n/a": "dim"}
+         "not-run": "yellow", "n/a": "dim", "not-verified": "magenta"}
 
 
 def run_table(run: RunResult) -> Group:
@@ -48,19 +49,33 @@ def run_table(run: RunResult) -> Group:
                     blocks.append(Text(f"{c.title}:\n", style="bold") + Text(block, no_wrap=True))
                 if c.hint:
                     found.append("\n→ " + clean(c.hint), style="cyan")
-            elif c.status == "n/a":
-                found.append(clean(c.found), style="dim")
+            elif c.status in ("n/a", "not-verified"):
+                found.append(clean(c.found), style=style)
             elif c.message:
                 found.append(clean(c.message), style="green")
+            if c.note:  # e.g. which backend served the check
+                found.append(("\n" if found else "") + "note: " + clean(c.note), style="blue")
             table.add_row(Text(MARK.get(c.status, "?"), style=style), c.title,
                           f"{points(c.points)}/{points(c.max)}", found)
     lines = [table, *blocks]
     if run.status != "ok":
         lines.append(Text(f"{host_label(run)}: {clean(run.reason)}", style="red bold"))
     total = (f"Total: {points(run.points)}/{points(run.max_points)} points, "
-             f"{run.passed}/{len([c for c in run.checks if c.status != 'n/a'])} checks passed")
+             f"{run.passed}/{len(counted(run))} checks passed")
     lines.append(Text(total, style="bold green" if run.all_passed else "bold"))
+    if run.not_verified:
+        lines.append(not_verified_line(run))
     return Group(*lines)
+
+
+def not_verified_line(run: RunResult) -> Text:
+    """The closing line: every check this host could not verify, and why (never 'passed')."""
+    checks = run.not_verified
+    text = Text(f"Not verified on this host ({len(checks)}, worth 0 of 0 points, neither passed "
+                "nor failed): ", style="magenta bold")
+    text.append("; ".join(f"{c.key} ({clean(c.reason_not_verified)})" for c in checks),
+                style="magenta")
+    return text
 
 
 def class_table(report: ClassReport) -> Table:

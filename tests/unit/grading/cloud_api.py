@@ -181,6 +181,7 @@ def solved_bodies(s) -> dict[str, list[dict]]:
         "volumes": [{"id": i["volume"], "name": s.volume.name, "status": "in-use",
                      "size": s.volume.size_gb, "availability_zone": s.volume.zone,
                      "os-vol-tenant-attr:tenant_id": i["aimsproj"],
+                     "os-vol-host-attr:host": f"{host}@lvm#lvm",
                      "attachments": [{"server_id": i["server"], "attachment_id": "a1",
                                       "device": s.volume.device, "volume_id": i["volume"],
                                       "id": i["volume"], "host_name": host}]}],

@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from cloud_api import PUBLIC_KEY, FakeConnection, solved_bodies
 
 from stacklab.grading.knowledge import answers_document, load_questions
+from stacklab.grading.remote import PYTHON
 from stacklab.grading.remote import snapshot as snapshot_script
 
 OK = 0
@@ -73,7 +74,11 @@ class RecordedHost:
         self.openstacksdk = True
         self.image_sizes = {b["id"]: b["size"] for b in self.bodies["images"]}
         self.ping_ok = True
-        self.guest_ssh_error = ""
+        self.guest_ssh_error = ""  # the instance refuses every ssh (e.g. its sshd is down)
+        self.fip_ssh_error = ""  # only its floating IP does not answer (lab 13 broken)
+        vg = s.host.volume_disk.volume_group
+        self.lvs = [{"lv_name": f"volume-{v['id']}", "vg_name": vg, "lv_size": "1.00g"}
+                    for v in self.bodies["volumes"]]
         self.guest_disks = ["vda", "vda1", "vda15", "vdb"]
         self.log: list[str] = []  # every command asked, for tests that count them
 
@@ -170,10 +175,11 @@ class RecordedHost:
              self._mysql_login),
             (r"rabbitmqctl -q list_users --formatter json", lambda m, _: (OK, json.dumps(
                 [{"user": u, "tags": []} for u in self.rabbit_users]) + "\n", "")),
-            (r"python3 -", self._python),
+            (re.escape(PYTHON), self._python),
             (r"ping -c 2 -i 0.3 -W 2 '?([\d.]+)'?", self._ping),
-            (r'ssh -i "\$HOME"/\'?([^\']+?)\'? .* \'?(\w+)@([\d.]+)\'? \'?cat /proc/partitions\'?',
-             self._guest),
+            (r"lvs --reportformat json -o lv_name,vg_name,lv_size", self._lvs),
+            (r'(?:sudo -n ip netns exec \'?([\w-]+)\'? )?ssh -i "\$HOME"/\'?([^\']+?)\'? .* '
+             r'\'?(\w+)@([\d.]+)\'? \'?cat /proc/partitions\'?', self._guest),
             (r"mkdir -p \"\$HOME\"/(\S+) && cat > \"\$HOME\"/(\S+) && echo \"\$HOME\"/(\S+)",
              self._save),
             (r"true", lambda m, _: (OK, "", "")),
@@ -270,12 +276,35 @@ class RecordedHost:
         return 1, (f"PING {a} ({a}) 56(84) bytes of data.\n\n--- {a} ping statistics ---\n"
                    "2 packets transmitted, 0 received, 100% packet loss, time 1010ms\n\n"), ""
 
+    def _lvs(self, m, _):
+        body = ",\n".join(f'                {{"lv_name":"{lv["lv_name"]}", '
+                          f'"vg_name":"{lv["vg_name"]}", "lv_size":"{lv["lv_size"]}"}}'
+                          for lv in self.lvs)
+        return OK, ("  {\n      \"report\": [\n          {\n              \"lv\": [\n"
+                    f"{body}\n              ]\n          }}\n      ]\n  }}\n"), ""
+
     def _guest(self, m, _):
+        namespace, key, user, address = m[1], m[2], m[3], m[4]
+        if namespace:  # from inside a router: its namespace must exist, the address be fixed
+            routers = {f"qrouter-{r['id']}" for r in self.bodies["routers"]}
+            if namespace not in routers:
+                return 1, "", (f'Cannot open network namespace "{namespace}": No such file or '
+                               "directory\n")
+            fixed = {f["ip_address"] for p in self.bodies["ports"]
+                     if p["device_owner"] == "compute:nova" for f in p["fixed_ips"]}
+            if address not in fixed:
+                return 255, "", f"ssh: connect to host {address} port 22: No route to host\n"
+        else:
+            associated = any(f["floating_ip_address"] == address and f["port_id"]
+                             for f in self.bodies["floating_ips"])
+            if self.fip_ssh_error or not associated:
+                return 255, "", (self.fip_ssh_error or f"ssh: connect to host {address} port "
+                                 "22: Connection timed out") + "\n"
         if self.guest_ssh_error:
             return 255, "", self.guest_ssh_error + "\n"
-        if m[1] not in self.home:
-            return 255, "", (f"Warning: Identity file /home/vagrant/{m[1]} not accessible: No "
-                             f"such file or directory.\n{m[2]}@{m[3]}: Permission denied "
+        if key not in self.home:
+            return 255, "", (f"Warning: Identity file /home/vagrant/{key} not accessible: No "
+                             f"such file or directory.\n{user}@{address}: Permission denied "
                              "(publickey).\n")
         sizes = {"vda": 1048576, "vda1": 1031168, "vda15": 8192, "vdb": 1048576}
         minors = {"vda": 0, "vda1": 1, "vda15": 15, "vdb": 16}

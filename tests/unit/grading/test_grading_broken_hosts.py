@@ -180,8 +180,16 @@ def no_ping(h):
 
 
 def ssh_times_out(h):
-    h.guest_ssh_error = (f"ssh: connect to host {h.settings.network.floating.first_ip} port 22: "
-                         "Connection timed out")
+    h.fip_ssh_error = (f"ssh: connect to host {h.settings.network.floating.first_ip} port 22: "
+                       "Connection timed out")
+
+
+def guest_refuses_ssh(h):
+    h.guest_ssh_error = "Permission denied (publickey)."
+
+
+def lv_missing(h):
+    h.lvs = []
 
 
 def volume_available(h):
@@ -301,8 +309,16 @@ CASES = [
     (no_ping, "13", "13.instance_answers_ping", "2 packets transmitted, 0 received",
      "icmp rule"),
     (ssh_times_out, "13", "13.instance_answers_ssh", "Connection timed out", "tcp/22 rule"),
-    (ssh_times_out, "14", "14.guest_sees_the_volume", "cannot log in to the instance",
-     "lab 13 first"),
+    (guest_refuses_ssh, "14", "14.guest_sees_the_volume",
+     "cannot log in to the instance on its fixed address 10.0.0.", "lab 13 first"),
+    (guest_refuses_ssh, "14", "14.guest_sees_the_volume",
+     "(the floating IP 172.16.4.224 does not answer ssh: Permission denied (publickey).)",
+     "qrouter-<router id>"),
+    (lv_missing, "14", "14.volume_is_a_logical_volume_of_the_group",
+     "aims-vol1 is not a logical volume in nova-volumes: no volume-", "LVM driver creates"),
+    (lv_missing, "14", "14.volume_is_a_logical_volume_of_the_group",
+     "(nova-volumes holds no logical volume); Cinder put it on cloud-controller@lvm#lvm",
+     "volume-<volume id> in nova-volumes"),
     (volume_available, "14", "14.volume_is_attached_to_the_instance",
      "aims-vol1 is available, not attached", "server add volume aims-vm1 aims-vol1"),
     (volume_wrong_size, "14", "14.volume_has_the_tutorial_size", "aims-vol1: 2 GB in zone nova",
@@ -365,12 +381,130 @@ def test_the_rbd_stand_in_is_graded_as_such(grade):
     state.files["/etc/cinder/cinder.conf"] = (
         "[DEFAULT]\nenabled_backends = ceph\n[ceph]\n"
         "volume_driver = cinder.volume.drivers.rbd.RBDDriver\nrbd_pool = volumes\n")
-    checks = by_key(grade(state, "7,8", provider="container"))
-    assert checks["07.cinder_uses_the_volume_backend"].passed
+    state.units["tgt"] = ("inactive", "not-found")  # no iSCSI on this kernel: never passed
+    state.commands.discard("iscsiadm")
+    result = grade(state, "7,8", provider="container")
+    checks = by_key(result)
+    backend = checks["07.cinder_uses_the_volume_backend"]
+    assert backend.passed and backend.note == "rbd stand-in: no device-mapper on this host"
     for key in ("07.iscsi_target_runs", "08.iscsi_initiator_is_installed"):
-        assert checks[key].status == "n/a" and checks[key].max == 0
-        assert "RBD stand-in" in checks[key].found
+        assert (checks[key].status, checks[key].points, checks[key].max) == \
+            ("not-verified", 0, 0)
+        assert checks[key].found == (
+            "not verified on this host: no iSCSI: this kernel has no iSCSI target/initiator, "
+            "so the rbd stand-in serves volumes without it")
+    assert result.all_passed  # not verified is neither passed nor failed
+    assert [c.key for c in result.not_verified] == ["07.iscsi_target_runs",
+                                                    "08.iscsi_initiator_is_installed"]
     state.files["/etc/cinder/cinder.conf"] = RecordedHost(load_settings()).files[
         "/etc/cinder/cinder.conf"]
     checks = by_key(grade(state, "7", provider="container"))
     assert "RBD stand-in expected" in checks["07.cinder_uses_the_volume_backend"].found
+
+
+def _router_namespace(state) -> str:
+    return f"qrouter-{state.bodies['routers'][0]['id']}"
+
+
+def _fixed_address(state) -> str:
+    return next(p["fixed_ips"][0]["ip_address"] for p in state.bodies["ports"]
+                if p["device_owner"] == "compute:nova")
+
+
+@pytest.mark.parametrize("breaking", [fip_missing, ssh_times_out])
+def test_lab_14_reaches_the_guest_through_the_router_without_the_floating_ip(solved, grade,
+                                                                          breaking):
+    breaking(solved)
+    checks = by_key(grade(solved, "13,14"))
+    assert checks["13.instance_answers_ssh"].status == "failed"  # lab 13 still asks the FIP
+    seen = checks["14.guest_sees_the_volume"]
+    assert seen.passed, seen.found
+    namespace, fixed = _router_namespace(solved), _fixed_address(solved)
+    assert seen.note.startswith(f"reached on its fixed address {fixed} through {namespace} "
+                                "(the floating IP 172.16.4.224 ")
+    assert ("is not associated with aims-vm1" if breaking is fip_missing
+            else "does not answer ssh: ssh: connect to host") in seen.note
+    inside = [c for c in solved.log if c.startswith("sudo -n ip netns exec")]
+    assert len(inside) == 1 and f"exec {namespace} ssh -i" in inside[0]
+    assert f"@{fixed}" in inside[0]
+    if breaking is fip_missing:  # not associated: the floating IP is not even tried by lab 14
+        assert checks["13.instance_answers_ssh"].found.endswith("Connection timed out")
+
+
+def test_lab_14_uses_the_floating_ip_when_it_answers(solved, grade):
+    check = by_key(grade(solved, "14"))["14.guest_sees_the_volume"]
+    assert check.passed and check.note == ""
+    assert not [c for c in solved.log if "netns" in c]
+
+
+def test_lab_14_says_why_when_no_router_reaches_the_guest(solved, grade):
+    fip_missing(solved)
+    router_without_vmnet(solved)
+    check = by_key(grade(solved, "14"))["14.guest_sees_the_volume"]
+    assert check.status == "failed"
+    assert check.found.startswith(
+        "cannot log in to the instance on its floating IP 172.16.4.224 (the floating IP "
+        "172.16.4.224 is not associated with aims-vm1; no router has an interface on "
+        "aims-vm1's network to reach it from): ssh: connect to host 172.16.4.224")
+
+
+def test_the_snapshot_names_the_volumes_cinder_backend(solved):
+    volume = solved.snapshot()["volumes"][0]
+    assert (volume["host"], volume["backend"]) == ("cloud-controller@lvm#lvm", "lvm")
+    solved.bodies["volumes"][0]["os-vol-host-attr:host"] = None  # a non-admin view
+    assert solved.snapshot()["volumes"][0]["backend"] is None
+
+
+def _rbd_host():
+    from recorded_host import RecordedHost
+
+    from stacklab.settings import load_settings
+
+    state = RecordedHost(load_settings("container"))
+    state.files["/etc/cinder/cinder.conf"] = (
+        "[DEFAULT]\nenabled_backends = rbd\n[rbd]\n"
+        "volume_driver = cinder.volume.drivers.rbd.RBDDriver\nrbd_pool = volumes\n")
+    state.bodies["volumes"][0]["os-vol-host-attr:host"] = "cloud-controller@rbd#rbd-standin"
+    state.lvs = []  # no device-mapper: LVM could not have made it
+    return state
+
+
+def test_lab_14_on_the_rbd_stand_in_says_which_backend_served(grade):
+    state = _rbd_host()
+    result = grade(state, "14", provider="container")
+    checks = by_key(result)
+    lv = checks["14.volume_is_a_logical_volume_of_the_group"]
+    assert (lv.status, lv.points, lv.max) == ("not-verified", 0, 0)
+    assert lv.found == ("not verified on this host: no device-mapper: the tutorial's LVM backend "
+                        "cannot create a volume on this host; the rbd stand-in served lab 14")
+    assert not [c for c in state.log if c.startswith("lvs")]  # nothing to look for
+    served = "rbd stand-in: no device-mapper on this host (Cinder backend 'rbd' served the volume)"
+    for key in ("14.volume_has_the_tutorial_size", "14.volume_is_attached_to_the_instance",
+                "14.guest_sees_the_volume"):
+        assert checks[key].passed and checks[key].note == served, key
+    assert result.all_passed and result.passed == 3 and result.points == result.max_points
+
+
+def test_the_rbd_stand_in_shows_in_every_report(grade):
+    import json
+
+    from stacklab import outputs
+    from stacklab.grading.model import ClassReport
+
+    result = grade(_rbd_host(), "7,8,14", provider="container")
+    report = ClassReport(labs=[7, 8, 14], hosts=[result])
+    table = outputs.formats()["table"].render(report)
+    assert "note: rbd stand-in: no device-mapper on this host" in table
+    closing = table.rstrip().rsplit("checks passed\n", 1)[1]
+    assert closing.startswith("Not verified on this host (3, worth 0 of 0 points")
+    for key in ("07.iscsi_target_runs", "08.iscsi_initiator_is_installed",
+                "14.volume_is_a_logical_volume_of_the_group"):
+        assert key in closing
+    data = json.loads(outputs.formats()["json"].render(report))["hosts"][0]
+    assert len(data["not_verified"]) == 3
+    notes = {c["id"]: c["note"] for c in data["checks"] if c["note"]}
+    assert set(notes) == {"cinder_uses_the_volume_backend", "volume_has_the_tutorial_size",
+                          "volume_is_attached_to_the_instance", "guest_sees_the_volume"}
+    html = outputs.formats()["html"].render(report)
+    assert html.count('<span class="note">note: rbd stand-in: no device-mapper') == 4
+    assert html.count('<td class="not-verified">○</td>') == 3

@@ -128,3 +128,88 @@ def test_no_password_key_or_token_in_any_output(monkeypatch, tmp_path):
         for secret in SECRETS.values():
             assert secret not in text, (path.name, secret)
         assert "b3BlbnNzaC1rZXkt" not in text and token not in text, path.name
+
+
+NV_REASON = "no iSCSI: this kernel has no iSCSI target/initiator"
+
+
+@pytest.fixture(scope="module")
+def mixed() -> ClassReport:
+    """A host with a passed, an n/a and a not-verified check."""
+    checks = [CheckResult(7, "backend", "the backend", 3, 3, "passed",
+                          note="rbd stand-in: no device-mapper on this host"),
+              CheckResult(7, "na", "does not apply", 0, 0, "n/a", found="no such thing here"),
+              CheckResult(7, "iscsi", "the iSCSI target runs", 0, 0, "not-verified",
+                          found="not verified on this host: " + NV_REASON)]
+    run = RunResult(name="dora", url="ssh://vagrant@127.0.0.1:2410", labs=[7], checks=checks)
+    return ClassReport(labs=[7], hosts=[run])
+
+
+def test_not_verified_is_ok_but_neither_passed_nor_counted(mixed):
+    run = mixed.hosts[0]
+    assert run.all_passed and run.passed == 1 and (run.points, run.max_points) == (3, 3)
+    assert [c.key for c in run.not_verified] == ["07.iscsi"]
+    assert run.not_verified[0].reason_not_verified == NV_REASON
+
+
+def test_json_has_the_status_and_the_runs_not_verified_list(mixed):
+    import json
+
+    data = json.loads(outputs.formats()["json"].render(mixed))["hosts"][0]
+    assert data["not_verified"] == ["07.iscsi"]
+    statuses = {c["id"]: (c["status"], c["passed"]) for c in data["checks"]}
+    assert statuses == {"backend": ("passed", True), "na": ("n/a", False),
+                        "iscsi": ("not-verified", False)}
+    assert ClassReport.from_json(json.dumps({"labs": [7], "hosts": [data]})) == mixed
+
+
+def test_junit_skips_not_verified_with_its_own_type(mixed, tmp_path):
+    path = tmp_path / "grades.xml"
+    path.write_text(outputs.formats()["junit"].render(mixed))
+    cases = {c.name.split(":")[0]: c for c in next(iter(JUnitXml.fromfile(str(path))))}
+    skipped = cases["07.iscsi"].result[0]
+    assert isinstance(skipped, Skipped) and skipped.type == "not-verified"
+    assert skipped.message == "not verified on this host: " + NV_REASON
+    assert cases["07.na"].result[0].type == "n/a"
+    assert cases["07.backend"].result == []
+
+
+def test_csv_lists_not_verified_checks(mixed):
+    rows = list(csv.DictReader(io.StringIO(outputs.formats()["csv"].render(mixed))))
+    assert rows[1]["not_verified"] == "07.iscsi" and rows[0]["not_verified"] == ""
+
+
+def test_table_and_html_mark_not_verified_apart_from_na_and_passed(mixed):
+    text = outputs.formats()["table"].render(mixed)
+    rows = {line.split("│")[2].strip(): line.split("│")[1].strip()
+            for line in text.splitlines() if line.count("│") > 3}
+    assert (rows["the backend"], rows["does not apply"], rows["the iSCSI target runs"]) == \
+        ("✔", "–", "○")
+    assert "1/1 checks passed" in text
+    last = text.rstrip().split("checks passed\n", 1)[1]
+    assert last.startswith("Not verified on this host (1, worth 0 of 0 points")
+    assert "07.iscsi (no iSCSI:" in last
+    html = outputs.formats()["html"].render(mixed)
+    assert '<td class="not-verified">○</td>' in html and '<td class="n/a">–</td>' in html
+    assert '<span class="not-verified">not verified on this host: no iSCSI' in html
+    assert '<ul class="not-verified">' in render_lab(mixed.hosts[0], 7)
+
+
+def test_a_note_shows_beside_the_check_in_table_html_and_json(mixed):
+    import json
+
+    text = outputs.formats()["table"].render(mixed)
+    row = next(line for line in text.splitlines() if "the backend" in line)
+    assert row.split("│")[1].strip() == "✔"
+    assert "note: rbd stand-in: no device-mapper on this host" in row
+    html = outputs.formats()["html"].render(mixed)
+    assert '<span class="note">note: rbd stand-in: no device-mapper on this host</span>' in html
+    data = json.loads(outputs.formats()["json"].render(mixed))["hosts"][0]["checks"]
+    assert data[0]["note"] == "rbd stand-in: no device-mapper on this host"
+    assert data[1]["note"] == ""
+
+
+def test_note_is_a_no_op_outside_a_check():
+    from stacklab.grading import note
+
+    note("nothing runs")  # a grader function called on its own: no error, nowhere to go

@@ -1,4 +1,5 @@
-"""The pytest plugin on small grader files: markers, hidden checks, time limits, n/a, summary."""
+"""The pytest plugin on small grader files: markers, hidden checks, time limits, n/a,
+not verified, summary."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ pytest_plugins = ["pytester"]
 
 GRADER = '''
 import time
-from stacklab.grading import check, expect, not_applicable
+from stacklab.grading import check, expect, not_applicable, not_verified, note
 
 @check(points=2, title="listens on {s.mysql.port}", hint="set bind-address")
 def test_listens(host):
@@ -25,11 +26,20 @@ def test_hangs(host):
 
 @check(points=1, title="secret", hint="h", hidden=True)
 def test_hidden(host):
-    pass
+    note("served by the stand-in")
+    note("served by the stand-in")  # said twice, kept once
 
 @check(points=1, title="does not apply", hint="h")
 def test_na(host):
     not_applicable("the RBD stand-in needs no iSCSI")
+
+@check(points=2, title="cannot be verified", hint="h")
+def test_nv(host):
+    not_verified("no iSCSI: this kernel has no iSCSI target")
+
+@check(points=1, title="unknown limit", hint="h")
+def test_nv_unknown(host):
+    not_verified("it did not work")
 
 @check(points=1, title="crashes", hint="h")
 def test_crash(host):
@@ -67,7 +77,16 @@ def test_statuses_found_and_hints(graders):
     assert 0.9 < got["hangs"].duration < 5
     assert got["na"].status == "n/a" and got["na"].max == 0 and "RBD" in got["na"].found
     assert got["crash"].status == "error" and "KeyError" in got["crash"].found
+    nv = got["nv"]
+    assert (nv.status, nv.points, nv.max, nv.hint) == ("not-verified", 0, 0, "")
+    assert nv.found == "not verified on this host: no iSCSI: this kernel has no iSCSI target"
+    assert nv.reason_not_verified == "no iSCSI: this kernel has no iSCSI target"
+    assert nv.ok and not nv.passed
+    # a reason must name one of ENVIRONMENT.md's limits: a grader bug shows as an error
+    assert got["nv_unknown"].status == "error" and "no device-mapper" in got["nv_unknown"].found
     assert got["hidden"].passed and got["hidden"].hidden
+    assert got["hidden"].note == "served by the stand-in"
+    assert got["listens"].note == "" and got["nv"].note == ""  # notes stay with their check
     assert "not_a_check" not in got
 
 
@@ -83,4 +102,31 @@ def test_plain_pytest_takes_options_and_ends_with_the_kits_table(graders):
     assert "listening on 127.0.0.1:3306" in text and "→ set bind-address" in text
     assert "no answer within 1 s" in text
     assert "secret" not in text  # --learner leaves hidden checks out
-    assert "Total: 0/5 points, 0/4 checks passed" in text
+    assert "Total: 0/6 points, 0/5 checks passed" in text
+    # the kit's table ends with the checks this host could not verify, and why
+    after_total = text.split("checks passed\n", 1)[1]
+    assert after_total.startswith("Not verified on this host (1, worth 0 of 0 points")
+    assert "03.nv (no iSCSI: this kernel has no iSCSI target)" in after_total
+
+
+def test_notes_of_checks_running_at_once_in_threads_stay_apart():
+    import threading
+    from types import SimpleNamespace
+
+    from stacklab.grading.markers import note, notes_of, running
+
+    items = [SimpleNamespace(user_properties=[]) for _ in range(2)]
+    both_running = threading.Barrier(2)
+
+    def check(item, text):
+        with running(item):
+            both_running.wait(5)  # the other host's check is running too
+            note(text)
+
+    threads = [threading.Thread(target=check, args=(item, f"host {n}"))
+               for n, item in enumerate(items)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [notes_of(item) for item in items] == ["host 0", "host 1"]

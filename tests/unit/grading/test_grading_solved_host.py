@@ -9,6 +9,7 @@ def test_every_check_passes_on_a_solved_host(solved, grade):
     result = grade(solved)
     failing = {c.key: (c.status, c.found) for c in result.checks if not c.passed}
     assert failing == {}
+    assert [c.key for c in result.checks if c.note] == []  # the tutorial's LVM: nothing to say
     assert result.points == result.max_points > 100
     assert {c.lab for c in result.checks} == {lab.number for lab in LABS}
 
@@ -35,8 +36,9 @@ def test_the_core_checks_exist_with_their_points(solved, grade):
 
 def test_a_run_reads_each_file_once_and_opens_openstack_once(solved, grade):
     grade(solved)
-    assert sum(c.startswith("python3 -") for c in solved.log) == 2  # snapshot + AMQP login
-    shell = [c for c in solved.log if not c.startswith("python3 -")]  # programs differ by stdin
+    programs = [c for c in solved.log if c.endswith("python3 -")]
+    assert len(programs) == 2  # snapshot + AMQP login
+    shell = [c for c in solved.log if c not in programs]  # programs differ by stdin
     assert len(shell) == len(set(shell)), "a command was repeated"
     assert len(solved.log) <= 30
 
@@ -51,3 +53,12 @@ def test_success_messages_are_filled_in(solved, grade, settings):
     check = by_key(grade(solved, "14"))["14.guest_sees_the_volume"]
     assert check.message == ("the tutorial is done: the volume is the instance's "
                              f"{settings.volume.device}")
+
+
+def test_graders_leave_nothing_behind_in_the_home(solved, grade):
+    grade(solved)
+    programs = [c for c in solved.log if c.endswith("python3 -")]
+    assert programs and all("XDG_CACHE_HOME=/dev/null" in c for c in programs)
+    guest = [c for c in solved.log if "ssh -i" in c]
+    assert guest and all(" -F /dev/null " in c and "UserKnownHostsFile=/dev/null" in c
+                         for c in guest)

@@ -65,9 +65,18 @@ def _rule(r):
             "remote_group_id": r.get("remote_group_id")}
 
 
+def _backend(host):
+    """'cloud-controller@rbd#rbd-standin' -> 'rbd': the cinder.conf section that serves it."""
+    if not host or "@" not in host:
+        return None
+    return host.split("@", 1)[1].split("#", 1)[0] or None
+
+
 def _volume(v):
+    host = _get(v, "host")  # os-vol-host-attr:host, admins only
     return {"id": v.id, "name": v.name, "status": v.status, "size": v.size,
             "zone": v.availability_zone, "project_id": v.project_id,
+            "host": host, "backend": _backend(host),
             "attachments": [{"server_id": a.get("server_id"), "device": a.get("device")}
                             for a in v.attachments or []]}
 

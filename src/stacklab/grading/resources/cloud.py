@@ -11,7 +11,7 @@ from typing import Any
 
 from stacklab.grading import transport
 from stacklab.grading.markers import CheckFailed
-from stacklab.grading.remote import program
+from stacklab.grading.remote import PYTHON, program
 
 _PENDING = "_stacklab_snapshot"
 WAIT = 120.0  # seconds; each check's own time limit usually ends the wait first
@@ -34,7 +34,7 @@ def snapshot_config(settings) -> dict[str, Any]:
 def start_snapshot(host, settings) -> transport.Pending:
     pending = host.__dict__.get(_PENDING)
     if pending is None:
-        pending = transport.start(host, "python3 -",
+        pending = transport.start(host, PYTHON,
                                   program("snapshot", snapshot_config(settings)),
                                   description="openstack-snapshot")
         host.__dict__[_PENDING] = pending

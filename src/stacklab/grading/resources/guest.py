@@ -1,13 +1,23 @@
-"""The instance, seen from the lab host: ping and ssh to its floating IP."""
+"""The instance, seen from the lab host: ping and ssh to its floating IP, or to its fixed
+address from inside the router's network namespace when the floating IP does not answer."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
+from stacklab.grading.markers import CheckFailed
 from stacklab.grading.resources import memo
 
-SSH_OPTIONS = ("-o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null "
-               "-o ConnectTimeout=8 -o LogLevel=ERROR")
+if TYPE_CHECKING:
+    from stacklab.grading.resources.cloud import Cloud
+
+# Graders only read: no known_hosts written and, with -F, no ~/.ssh created either (ssh makes
+# that folder only when it reads the user's own config); the same under sudo for root.
+SSH_OPTIONS = ("-F /dev/null -o BatchMode=yes -o StrictHostKeyChecking=no "
+               "-o UserKnownHostsFile=/dev/null -o ConnectTimeout=8 -o LogLevel=ERROR")
+ROUTER_INTERFACES = ("network:router_interface", "network:router_interface_distributed",
+                     "network:ha_router_replicated_interface")
 
 
 @dataclass(frozen=True)
@@ -16,7 +26,21 @@ class Answer:
     detail: str
 
 
-def ping(host, address: str) -> Answer:
+@dataclass(frozen=True)
+class Route:
+    """How the lab host reaches the instance for ssh."""
+
+    address: str
+    namespace: str = ""  # 'qrouter-<router id>': ssh runs inside the router's namespace
+    why: str = ""  # why not the floating IP ('' when the floating IP is the way)
+
+    def __str__(self) -> str:
+        if self.namespace:
+            return f"its fixed address {self.address} through {self.namespace}"
+        return f"its floating IP {self.address}"
+
+
+def ping(host: Any, address: str) -> Answer:
     def read() -> Answer:
         out = host.run("ping -c 2 -i 0.3 -W 2 %s", address)
         lines = [line for line in out.stdout.splitlines() if "packets transmitted" in line]
@@ -25,21 +49,87 @@ def ping(host, address: str) -> Answer:
     return memo(host, f"ping:{address}", read)
 
 
-def ssh(host, address: str, user: str, key_name: str, command: str) -> Answer:
-    """Run `command` in the guest as `user`, with the key saved in the SSH user's home."""
+def ssh(host: Any, address: str, user: str, key_name: str, command: str,
+        namespace: str = "") -> Answer:
+    """Run `command` in the guest as `user`, with the key saved in the SSH user's home.
+
+    With `namespace`, ssh runs in that network namespace (``sudo -n ip netns exec``): the
+    key is still the SSH user's ("$HOME" is expanded before sudo).
+    """
     def read() -> Answer:
-        out = host.run(f'ssh -i "$HOME"/%s {SSH_OPTIONS} %s %s', key_name,
-                       f"{user}@{address}", command)
+        line = f'ssh -i "$HOME"/%s {SSH_OPTIONS} %s %s'
+        args = [key_name, f"{user}@{address}", command]
+        if namespace:
+            line, args = "sudo -n ip netns exec %s " + line, [namespace, *args]
+        out = host.run(line, *args)
         if out.rc == 0:
             return Answer(True, out.stdout)
-        reason = [line for line in out.stderr.splitlines() if line.strip()]
+        reason = [text for text in out.stderr.splitlines() if text.strip()]
         return Answer(False, reason[-1].strip() if reason else f"ssh exited {out.rc}")
-    return memo(host, f"guest:{address}:{user}:{key_name}:{command}", read)
+    return memo(host, f"guest:{namespace}:{address}:{user}:{key_name}:{command}", read)
 
 
-def partitions(host, address: str, user: str, key_name: str) -> Answer:
+def partitions(host: Any, address: str, user: str, key_name: str, namespace: str = "") -> Answer:
     """The guest's /proc/partitions: one ssh serves the ssh check and the /dev/vdb check."""
-    return ssh(host, address, user, key_name, "cat /proc/partitions")
+    return ssh(host, address, user, key_name, "cat /proc/partitions", namespace)
+
+
+def route_to(host: Any, cloud: Cloud, settings: Any) -> Route:
+    """How to reach the instance: its floating IP when that answers ssh, else its fixed
+    address from the namespace of the router on its network (qrouter-<id> on the lab host).
+
+    Lab 14 looks inside the instance without depending on lab 13's floating IP; lab 13's
+    own checks keep asking the floating IP itself.
+    """
+    floating = str(settings.network.floating.first_ip)
+
+    def choose() -> Route:
+        server = cloud.instance()
+        if server is None:
+            return Route(floating)
+        associated = _associated(cloud, floating, server)
+        if associated is False:
+            why = f"the floating IP {floating} is not associated with {server['name']}"
+        else:
+            answer = partitions(host, floating, login_user(settings),
+                                settings.instance.private_key)
+            if answer.ok:
+                return Route(floating)
+            why = f"the floating IP {floating} does not answer ssh: {answer.detail}"
+        inside = _inside(cloud, server)
+        if inside is None:
+            return Route(floating, why=f"{why}; no router has an interface on "
+                                       f"{server['name']}'s network to reach it from")
+        address, router = inside
+        return Route(address, namespace=f"qrouter-{router}", why=why)
+    return memo(host, "guest-route", choose)
+
+
+def _associated(cloud: Cloud, floating: str, server: dict[str, Any]) -> bool | None:
+    """Whether the floating IP is on the instance's port (None: the cloud cannot say)."""
+    try:
+        fips = [f for f in cloud.items("floating_ips") if f["address"] == floating]
+        port = cloud.by_id("ports", fips[0]["port_id"]) if fips and fips[0]["port_id"] else None
+    except CheckFailed:
+        return None
+    return port is not None and port["device_id"] == server["id"]
+
+
+def _inside(cloud: Cloud, server: dict[str, Any]) -> tuple[str, str] | None:
+    """(the instance's fixed address, the id of a router on that network), or None."""
+    try:
+        ports = cloud.items("ports")
+    except CheckFailed:
+        return None
+    for port in ports:
+        if port["device_id"] != server["id"]:
+            continue
+        routers = [p["device_id"] for p in ports if p["network_id"] == port["network_id"]
+                   and p["device_owner"] in ROUTER_INTERFACES]
+        addresses = [f["ip"] for f in port["fixed_ips"] if f.get("ip")]
+        if routers and addresses:
+            return addresses[0], routers[0]
+    return None
 
 
 def block_devices(text: str) -> list[str]:
@@ -51,7 +141,7 @@ def block_devices(text: str) -> list[str]:
     return names
 
 
-def login_user(settings) -> str:
+def login_user(settings: Any) -> str:
     """Who logs in to the guest: the kit's offline image or CirrOS have their own user."""
     image = settings.image
     return image.cirros.login_user if image.source == "cirros" else image.login_user

@@ -1,4 +1,5 @@
-"""LVM physical volumes and volume groups (pvs --reportformat json, as root)."""
+"""LVM physical volumes, volume groups and logical volumes (pvs/lvs --reportformat json, as
+root; read only)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,19 @@ def physical_volumes(host) -> tuple[list[dict], str]:
             return [], (out.stderr.strip() or "pvs gave no report")
         return report, ""
     return memo(host, "lvm-pvs", read)
+
+
+def logical_volumes(host) -> tuple[list[dict], str]:
+    """([{'lv_name', 'vg_name', 'lv_size'}...], error text): every LV of every VG."""
+    def read():
+        with host.sudo():
+            out = host.run("lvs --reportformat json -o lv_name,vg_name,lv_size")
+        try:
+            report = json.loads(out.stdout)["report"][0]["lv"]
+        except (ValueError, KeyError, IndexError):
+            return [], (out.stderr.strip() or "lvs gave no report")
+        return report, ""
+    return memo(host, "lvm-lvs", read)
 
 
 def on_disk(device: str, disk: str) -> bool:

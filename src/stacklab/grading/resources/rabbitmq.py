@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from stacklab.grading import transport
-from stacklab.grading.remote import program
+from stacklab.grading.remote import PYTHON, program
 from stacklab.grading.resources import memo
 
 
@@ -13,7 +13,7 @@ def login(host, address: str, port: int, user: str, password: str) -> tuple[bool
     """Log in to RabbitMQ over AMQP 0-9-1 from the lab host (script and password on stdin)."""
     def read() -> tuple[bool, str]:
         config = {"host": address, "port": port, "user": user, "password": password}
-        out = transport.run(host, "python3 -", program("amqp_login", config), timeout=30)
+        out = transport.run(host, PYTHON, program("amqp_login", config), timeout=30)
         if out.rc == 127:
             return False, "python3 is not installed on the lab host (the AMQP login runs in it)"
         try:
