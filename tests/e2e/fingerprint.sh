@@ -7,15 +7,18 @@ echo "== running services"
 systemctl list-units --type=service --state=running --no-legend --plain | awk '{print $1}' | sort
 echo "== databases, users and row counts"
 sudo mysql -Nse "SELECT user, host FROM mysql.user ORDER BY 1, 2"
-sudo mysql -Nse "SELECT table_schema, table_name FROM information_schema.tables
-  WHERE table_schema NOT IN ('mysql', 'information_schema', 'performance_schema', 'sys')
-  AND table_type = 'BASE TABLE' ORDER BY 1, 2" |
-while read -r db table; do
-  echo "$db.$table $(sudo mysql -Nse "SELECT COUNT(*) FROM \`$db\`.\`$table\`")"
-done
+# one query counts the rows of every table of the services' databases
+sudo mysql -Nse "SET SESSION group_concat_max_len = 1048576;
+  SELECT GROUP_CONCAT(CONCAT('SELECT ''', table_schema, '.', table_name, ''', COUNT(*) FROM \`',
+    table_schema, '\`.\`', table_name, '\`') ORDER BY table_schema, table_name
+    SEPARATOR ' UNION ALL ')
+  FROM information_schema.tables WHERE table_type = 'BASE TABLE'
+  AND table_schema NOT IN ('mysql', 'information_schema', 'performance_schema', 'sys')" |
+  sudo mysql -N
 echo "== OpenStack resources"
 set -a; . ~/admin-openrc; set +a
-python3 - <<'PY'
+# the client's own caches would be the only change: keep them off the disk
+XDG_CACHE_HOME=/dev/null PYTHONDONTWRITEBYTECODE=1 python3 - <<'PY'
 import openstack
 
 cloud = openstack.connect()
