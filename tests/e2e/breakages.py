@@ -52,7 +52,7 @@ BREAKAGES = (
         # a loop device inside the container: no udev here, so its node is made by hand
         f"""set -e
         sudo truncate -s 256M {WRONG_DISK}.img
-        dev=$(sudo losetup -f 2>/dev/null)
+        dev=$(sudo losetup -f 2>/dev/null | awk '{{print $1}}')  # "/dev/loopN (lost)"
         [ -b "$dev" ] || sudo mknod "$dev" b 7 "${{dev#/dev/loop}}"
         sudo losetup "$dev" {WRONG_DISK}.img
         echo "$dev" | sudo tee {WRONG_DISK}.dev

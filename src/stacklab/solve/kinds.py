@@ -146,7 +146,12 @@ def services_kind(spec: dict[str, Any], profile: Profile, lab: int) -> Commands:
 
 
 def keystone_kind(spec: dict[str, Any], profile: Profile, lab: int) -> Commands:
-    """The install guide's five commands for a service, made idempotent for apply."""
+    """The install guide's commands for a service, made idempotent for apply.
+
+    Besides admin, the service user gets the `service` role: since 2023.2 Cinder lets only a
+    service (nova's service token with that role) delete an attachment, so without it a
+    volume detach stops half-way ('detaching', HTTP 409 ConflictNovaUsingAttachment).
+    """
     k = spec["keystone"]
     name, kind, user, region = k["name"], k["type"], k["user"], k["region"]
     desc, password = shlex.quote(k["description"]), shlex.quote(str(k["password"]))
@@ -154,6 +159,7 @@ def keystone_kind(spec: dict[str, Any], profile: Profile, lab: int) -> Commands:
     interfaces = ("public", "internal", "admin")
     modern = [f"openstack user create --domain default --password {password} {user}",
               f"openstack role add --project service --user {user} admin",
+              f"openstack role add --project service --user {user} service",
               f"openstack service create --name {name} --description {desc} {kind}",
               *(f"openstack endpoint create --region {region} {kind} {i} {shown_url}"
                 for i in interfaces)]
@@ -161,6 +167,7 @@ def keystone_kind(spec: dict[str, Any], profile: Profile, lab: int) -> Commands:
              f"openstack user create --domain default --password {password} {user}",
              f"openstack user set --password {password} {user}",
              f"openstack role add --project service --user {user} admin",
+             f"openstack role add --project service --user {user} service",
              f"openstack service show {name} >/dev/null 2>&1 || "
              f"openstack service create --name {name} --description {desc} {kind}",
              *(f"openstack endpoint list --service {name} --interface {i} --region {region} "
@@ -168,8 +175,8 @@ def keystone_kind(spec: dict[str, Any], profile: Profile, lab: int) -> Commands:
                f"openstack endpoint create --region {region} {name} {i} {shown_url}"
                for i in interfaces)]
     check = all_of(
-        f"openstack role assignment list --user {user} --project service --names -f value "
-        f"-c Role | grep -qx admin",
+        f'[ "$(openstack role assignment list --user {user} --project service --names -f value '
+        f"-c Role | grep -xE 'admin|service' | sort | tr '\\n' ' ')\" = 'admin service ' ]",
         f'[ "$(openstack endpoint list --service {name} --region {region} -f value '
         f"-c Interface -c URL | sort | tr '\\n' ' ')\" = "
         + shlex.quote(" ".join(f"{i} {url}" for i in sorted(interfaces)) + " ") + " ]")
