@@ -73,7 +73,8 @@ BREAKAGES = (
         repaired_by=8),
     Breakage(
         "instance-stopped",
-        PROJECT + f"openstack server stop --wait {VM}",
+        PROJECT + f"openstack server stop {VM} && until openstack server show {VM} -f value "
+        "-c status | grep -qx SHUTOFF; do sleep 1; done",
         _red("12.instance_is_active_as_the_tutorial_says", "13.instance_answers_ping",
              "13.instance_answers_ssh", "14.guest_sees_the_volume"),
         repaired_by=12),
