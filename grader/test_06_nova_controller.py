@@ -85,6 +85,21 @@ def test_nova_sends_service_user_tokens(host):
     expect(not missing, found="[service_user] lacks " + ", ".join(missing))
 
 
+@check(points=1, title="Nova's service user holds the service role",
+       hint="openstack role add --project service --user nova service: since 2023.2 Cinder "
+            "lets only a service delete a volume's attachment, so without it a detach stops at "
+            "'detaching' (lab 14)")
+def test_nova_user_holds_the_service_role(host, cloud):
+    username = _nova(host).get("service_user", "username") or "nova"
+    users = {u["id"] for u in cloud.named("users", username)}
+    projects = {p["id"] for p in cloud.named("projects", "service")}
+    names = {r["id"]: r["name"] for r in cloud.items("roles")}
+    held = sorted(names.get(a["role_id"], a["role_id"]) for a in cloud.items("role_assignments")
+                  if a["user_id"] in users and a["project_id"] in projects)
+    expect("service" in held, found=f"{username} holds on project service: "
+                                    + (", ".join(held) or "no role"))
+
+
 @check(points=2, title="nova.conf: Keystone and Placement are this cloud's, same region",
        hint="[keystone_authtoken] www_authenticate_uri/auth_url and [placement] auth_url must "
             "point at the lab host; region_name must be exactly {s.openstack.region} (Debian "

@@ -43,7 +43,8 @@ def ids(*names: str) -> dict[str, str]:
 def solved_bodies(s) -> dict[str, list[dict]]:
     """API bodies of a cloud where every lab of the tutorial is done, from the settings."""
     i = ids("admin", "service", "aimsproj", "admin-user", "aimsuser", "admin-role",
-            "cloudadmin", "member", "kernel", "ramdisk", "image", "vmnet", "vmnet-subnet",
+            "nova-user", "service-role", "cloudadmin", "member", "kernel", "ramdisk", "image",
+            "vmnet", "vmnet-subnet",
             "public", "public-subnet", "router", "rport", "gwport", "vmport", "server",
             "fip", "sg", "volume", "keystone", "glance", "placement", "nova", "neutron",
             "cinder")
@@ -94,15 +95,20 @@ def solved_bodies(s) -> dict[str, list[dict]]:
                      for p in ("admin", "service", "aimsproj")],
         "users": [{"id": i["admin-user"], "name": "admin", "domain_id": "default", "enabled": True},
                   {"id": i["aimsuser"], "name": s.identity.user, "domain_id": "default",
-                   "enabled": True, "default_project_id": i["aimsproj"]}],
+                   "enabled": True, "default_project_id": i["aimsproj"]},
+                  {"id": i["nova-user"], "name": "nova", "domain_id": "default",
+                   "enabled": True}],
         "roles": [{"id": i["admin-role"], "name": s.identity.implied_role},
                   {"id": i["cloudadmin"], "name": s.identity.role},
-                  {"id": i["member"], "name": "member"}],
+                  {"id": i["member"], "name": "member"},
+                  {"id": i["service-role"], "name": "service"}],
         "role_assignments": [
             {"role": {"id": i["admin-role"]}, "scope": {"project": {"id": i["admin"]}},
              "user": {"id": i["admin-user"]}},
             {"role": {"id": i["cloudadmin"]}, "scope": {"project": {"id": i["aimsproj"]}},
-             "user": {"id": i["aimsuser"]}}],
+             "user": {"id": i["aimsuser"]}},
+            {"role": {"id": i["service-role"]}, "scope": {"project": {"id": i["service"]}},
+             "user": {"id": i["nova-user"]}}],
         "role_inferences": [{"prior_role": {"id": i["cloudadmin"], "name": s.identity.role},
                              "implies": [{"id": i["admin-role"],
                                           "name": s.identity.implied_role}]}],

@@ -109,6 +109,12 @@ def router_without_vmnet(h):
                          if p["device_owner"] != "network:router_interface"]
 
 
+def nova_without_the_service_role(h):
+    service = next(r["id"] for r in h.bodies["roles"] if r["name"] == "service")
+    h.bodies["role_assignments"] = [a for a in h.bodies["role_assignments"]
+                                    if a["role"]["id"] != service]
+
+
 def role_not_implied(h):
     h.bodies["role_inferences"] = []
 
@@ -282,6 +288,8 @@ CASES = [
      "public-subnet pools: 172.16.4.100-172.16.4.150", "172.16.4.224/27"),
     (router_without_vmnet, "9", "09.router_joins_vmnet_to_the_outside",
      "aimsrouter has no interface on vmnet-subnet", "router add subnet aimsrouter vmnet-subnet"),
+    (nova_without_the_service_role, "6", "06.nova_user_holds_the_service_role",
+     "nova holds on project service: no role", "--user nova service"),
     (role_not_implied, "10", "10.role_implies_admin", "cloudadmin implies: nothing",
      "implied role create cloudadmin --implied-role admin"),
     (user_login_refused, "10", "10.user_logs_in", "aimsuser in aimsproj: RuntimeError",
