@@ -92,8 +92,10 @@ class LabHost:
 
     @property
     def url(self) -> str:
+        """The host as a notebook names it (%%vm_target): with its key and settings."""
         t = self.target
-        return f"ssh://{t['user']}@{t['hostname']}:{t['port']}?provider=container"
+        return (f"ssh://{t['user']}@{t['hostname']}:{t['port']}"
+                f"?key={t['key_file']}&provider=container")
 
     def ssh(self, script: str, timeout: float = 300) -> Result:
         """Run a shell script on the lab host as its SSH user (sudo for root)."""
@@ -126,11 +128,12 @@ class LabHost:
                  every: float = 5) -> Done:
         """Check until exactly `red` is red (a stopped service is 'down' only after its
         report interval); fail with what was red last."""
-        deadline = time.monotonic() + timeout
+        started = time.monotonic()
         while True:
             _, done = self.check(labs)
-            if done.red == red or time.monotonic() > deadline:
-                return done
+            waited = time.monotonic() - started
+            if done.red == red or waited > timeout:
+                return Done(done.checks, waited)
             time.sleep(every)
 
 

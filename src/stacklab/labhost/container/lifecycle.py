@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from stacklab.errors import StacklabError
 from stacklab.hosts.target import Target, clear_lab_state, read_lab_state, write_lab_state
@@ -155,6 +157,8 @@ def down(*, name: str | None = None, steps: Steps | None = None, forget: bool = 
         with steps.step("stop and remove"):
             # without the state file, nspawn is found in its cgroup: still an orderly stop
             pid = inst.nspawn_pid if inst else cgroups.supervisor_pid(names.cgroup)
+            # the lab's instances go with it: their qemu would hold the shutdown for minutes
+            _kill_guests(names.cgroup)
             clean = nspawn.stop(pid, names.cgroup, timeout)
             if not clean:
                 steps.say(f"it did not shut down within {timeout:.0f} s: stopped it by force")
@@ -184,3 +188,14 @@ def down(*, name: str | None = None, steps: Steps | None = None, forget: bool = 
         if state.get("container") == name:
             clear_lab_state()
     return found
+
+
+def _kill_guests(group: str) -> None:
+    """SIGKILL the emulated instances (qemu) running inside the lab host."""
+    for pid in cgroups.pids(group):
+        try:
+            comm = Path(f"/proc/{pid}/comm").read_text().strip()
+            if comm.startswith("qemu-system"):
+                os.kill(pid, signal.SIGKILL)
+        except (OSError, ProcessLookupError):
+            continue  # gone already
