@@ -11,28 +11,25 @@ from stacklab.grading.resources import memo
 
 def physical_volumes(host) -> tuple[list[dict], str]:
     """([{'pv_name', 'vg_name'}...], error text)."""
-    def read():
-        with host.sudo():
-            out = host.run("pvs --reportformat json -o pv_name,vg_name,pv_size")
-        try:
-            report = json.loads(out.stdout)["report"][0]["pv"]
-        except (ValueError, KeyError, IndexError):
-            return [], (out.stderr.strip() or "pvs gave no report")
-        return report, ""
-    return memo(host, "lvm-pvs", read)
+    return _report(host, "pvs", "pv", "pv_name,vg_name,pv_size")
 
 
 def logical_volumes(host) -> tuple[list[dict], str]:
     """([{'lv_name', 'vg_name', 'lv_size'}...], error text): every LV of every VG."""
+    return _report(host, "lvs", "lv", "lv_name,vg_name,lv_size")
+
+
+def _report(host, command: str, kind: str, fields: str) -> tuple[list[dict], str]:
+    """One LVM report as JSON, read once per run (as root: LVM reads the disks)."""
     def read():
         with host.sudo():
-            out = host.run("lvs --reportformat json -o lv_name,vg_name,lv_size")
+            out = host.run(f"{command} --reportformat json -o {fields}")
         try:
-            report = json.loads(out.stdout)["report"][0]["lv"]
+            report = json.loads(out.stdout)["report"][0][kind]
         except (ValueError, KeyError, IndexError):
-            return [], (out.stderr.strip() or "lvs gave no report")
+            return [], (out.stderr.strip() or f"{command} gave no report")
         return report, ""
-    return memo(host, "lvm-lvs", read)
+    return memo(host, f"lvm-{command}", read)
 
 
 def on_disk(device: str, disk: str) -> bool:
