@@ -94,7 +94,11 @@ class SSHTransport:
         except Exception as exc:  # paramiko/socket: the host is not reachable at all
             raise StacklabError(f"cannot reach the lab host {self.target.url}: {exc}",
                                 "is it running? `stacklab up`, or check --host") from None
-        return Result(res.exited, res.stdout, time.monotonic() - started)
+        took = time.monotonic() - started
+        if res.exited == -1 and timeout and took >= timeout:
+            # the timer closed the channel before invoke raised CommandTimedOut: no exit status
+            return Result(TIMED_OUT, f"{res.stdout}\n[timed out after {timeout:.0f}s]", took)
+        return Result(res.exited, res.stdout, took)
 
     def close(self) -> None:
         self.connection.close()
