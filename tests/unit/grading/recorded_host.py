@@ -216,11 +216,7 @@ class RecordedHost:
         return OK, f"{self.image_sizes[ident]}\n", ""
 
     def _pvs(self, m, _):
-        body = ",\n".join(f'                {{"pv_name":"{p["pv_name"]}", '
-                          f'"vg_name":"{p["vg_name"]}", "pv_size":"{p["pv_size"]}"}}'
-                          for p in self.pvs)
-        return OK, ("  {\n      \"report\": [\n          {\n              \"pv\": [\n"
-                    f"{body}\n              ]\n          }}\n      ]\n  }}\n"), ""
+        return OK, _lvm_report("pv", self.pvs, ("pv_name", "vg_name", "pv_size")), ""
 
     def _mysql_catalog(self, m, _):
         users = [f"root@{h}" for h in self.mysql_root_hosts] + [
@@ -277,11 +273,7 @@ class RecordedHost:
                    "2 packets transmitted, 0 received, 100% packet loss, time 1010ms\n\n"), ""
 
     def _lvs(self, m, _):
-        body = ",\n".join(f'                {{"lv_name":"{lv["lv_name"]}", '
-                          f'"vg_name":"{lv["vg_name"]}", "lv_size":"{lv["lv_size"]}"}}'
-                          for lv in self.lvs)
-        return OK, ("  {\n      \"report\": [\n          {\n              \"lv\": [\n"
-                    f"{body}\n              ]\n          }}\n      ]\n  }}\n"), ""
+        return OK, _lvm_report("lv", self.lvs, ("lv_name", "vg_name", "lv_size")), ""
 
     def _guest(self, m, _):
         namespace, key, user, address = m[1], m[2], m[3], m[4]
@@ -349,3 +341,11 @@ def recorded_testinfra_host(state: RecordedHost) -> testinfra.host.Host:
     host = testinfra.host.Host(backend)
     backend.set_host(host)
     return host
+
+
+def _lvm_report(kind: str, rows: list[dict], fields: tuple[str, ...]) -> str:
+    """`pvs`/`lvs --reportformat json` as LVM prints it (its own indentation)."""
+    body = ",\n".join("                {" + ", ".join(f'"{f}":"{r[f]}"' for f in fields) + "}"
+                      for r in rows)
+    return ("  {\n      \"report\": [\n          {\n              \"" + kind + "\": [\n"
+            f"{body}\n              ]\n          }}\n      ]\n  }}\n")
