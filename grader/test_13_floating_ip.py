@@ -41,7 +41,9 @@ def _describe(rules) -> str:
        hint="tutorial §13 `euca-authorize default -P tcp -p 22` and `-P icmp`: openstack "
             "security group rule create --proto tcp --dst-port 22 {s.instance.security_group}; "
             "openstack security group rule create --proto icmp {s.instance.security_group} "
-            "(as {s.identity.user})")
+            "(as {s.identity.user}; an admin sees every project's {s.instance.security_group}, "
+            "so give the ID from `openstack security group list --project "
+            "{s.identity.project}`)")
 def test_security_group_allows_ssh_and_ping(cloud, settings):
     server = cloud.require_instance()
     name = settings.instance.security_group
