@@ -107,15 +107,16 @@ def ini_kind(spec: dict[str, Any], profile: Profile, lab: int) -> Commands:
                 if ini_value(value) == "":  # an empty value must still be set
                     checks[-1] = f"{get} >/dev/null 2>&1 && {checks[-1]}"
         modern.append(heredoc(f"sudo crudini --merge {path}", "\n".join(lines)))
-    apply = list(modern)
     restart = spec.get("restart") or []
-    if restart:
-        modern.append("sudo systemctl restart " + " ".join(restart))
-        # One by one: Debian's nova units share /run/nova, which a unit removes when it
-        # stops; restarted together, one may start while another takes the folder away.
-        apply.append("for unit in " + " ".join(restart) + "; do\n"
-                     '  sudo systemctl restart "$unit"\ndone')
-    return Commands(modern, " &&\n".join(checks), apply)
+    if len(restart) == 1:
+        modern.append(f"sudo systemctl restart {restart[0]}")
+    elif restart:
+        # One by one, in the notebooks too: Debian's nova units share /run/nova, which a
+        # unit removes when it stops; restarted together, one may start while another takes
+        # the folder away (nova-scheduler then fails to start: seen in a learner notebook).
+        modern.append("for unit in " + " ".join(restart) + "; do\n"
+                      '  sudo systemctl restart "$unit"\ndone')
+    return Commands(modern, " &&\n".join(checks), list(modern))
 
 
 def file_kind(spec: dict[str, Any], profile: Profile, lab: int) -> Commands:
