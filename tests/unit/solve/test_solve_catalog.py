@@ -247,3 +247,13 @@ def test_step_files_take_the_tutorial_values_from_the_settings(vagrant_settings)
         text = re.sub(r"(?m)^\s*- id: .*$", "", path.read_text())
         for key, value in distinctive.items():
             assert value not in text, f"{path.name}: write {{{{ {key} }}}}, not {value!r}"
+
+
+def test_the_ceph_stand_in_monitor_speaks_messenger_v2(debian_solutions):
+    # over v1 with no auth a client may send a command before it has the fsid: EPERM
+    monitor = by_id(debian_solutions, "07-standin-monitor")
+    made = "\n".join(monitor.apply)
+    assert "--addv cloud-controller '[v2:127.0.0.1:3300,v1:127.0.0.1:6789]'" in made
+    assert " --add " not in made
+    assert "ceph mon enable-msgr2" in made, "a v1-only monitor from an earlier run moves over"
+    assert "v2:127.0.0.1:3300" in monitor.check
