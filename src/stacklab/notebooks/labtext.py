@@ -41,6 +41,7 @@ from typing import Any
 import jinja2
 
 from stacklab.catalog import Lab
+from stacklab.solve.rendering import shell_helpers
 
 DIRECTIVES = ("step", "exercise", "vm", "knowledge", "architecture", "check")
 _OPEN = re.compile(r"^```\{(?P<name>[a-z_]+)\}[ \t]*(?P<arg>\S*)[ \t]*$")
@@ -144,10 +145,11 @@ def lab_text_path(root: Path, lab: Lab) -> Path:
 
 
 def load(root: Path, lab: Lab, values: dict[str, Any]) -> list[Block]:
-    """Read, render and parse labs/NN-slug.md."""
+    """Read, render and parse labs/NN-slug.md (the settings' values and the shell helpers)."""
     path = lab_text_path(root, lab)
     where = f"labs/{path.name}"
     if not path.is_file():
         raise LabTextError(f"{where}: no lab text for lab {lab.number} ({lab.title})")
+    values = {**values, **shell_helpers(values)}
     return parse(render(path.read_text(encoding="utf-8"), lab=lab, values=values, where=where),
                  where=where)

@@ -75,17 +75,23 @@ def context(settings: Settings, profile: Profile, *, ssh_user: str) -> dict[str,
         "fixed_size": ip_network(s["network"]["fixed"]["cidr"]).num_addresses,
         "login_user": (s["image"]["cirros"]["login_user"] if s["image"]["source"] == "cirros"
                        else s["image"]["login_user"]),
-        # The project's own group, by ID: its user is an admin (cloudadmin implies admin),
-        # and an admin sees every project's group of that name.
-        "project_security_group": (
-            f"$(openstack security group list --project {s['identity']['project']} -f value "
-            f"-c ID -c Name | awk '$2 == \"{s['instance']['security_group']}\" {{print $1}}')"),
+        **shell_helpers(s),
         "db_url": db_url,
         "db_user": db_user,
         "db_users": list(dict.fromkeys(db_user(d) for d in s["mysql"]["databases"])),
         "service_auth": service_auth,
         "authtoken": authtoken,
     }
+
+
+def shell_helpers(s: dict[str, Any]) -> dict[str, str]:
+    """Shell snippets that both the solutions and the lab texts (notebooks) name."""
+    # The project's own group, by ID: its user is an admin (cloudadmin implies admin),
+    # and an admin sees every project's group of that name.
+    project_group = (
+        f"$(openstack security group list --project {s['identity']['project']} -f value "
+        f"-c ID -c Name | awk '$2 == \"{s['instance']['security_group']}\" {{print $1}}')")
+    return {"project_security_group": project_group}
 
 
 def floating_pool(floating: IPv4Network, public: IPv4Network, taken: list[str]) -> list[str]:
