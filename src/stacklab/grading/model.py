@@ -10,14 +10,40 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field, fields, replace
+from enum import Enum
 from typing import Any, Literal
 
-Status = Literal["passed", "failed", "error", "timeout", "not-run", "n/a", "not-verified"]
-# n/a: does not apply to this host; not-verified: this host's kernel cannot show it. Both are
-# worth 0 of 0 and neither passes nor fails the run.
-OK_STATUSES = ("passed", "n/a", "not-verified")
+
+class Outcome(str, Enum):
+    """How a check ended: the one place that spells the verdicts.
+
+    passed: the host is in the tutorial's state. failed: it is not (what was found, a
+    hint): the learner's to fix. error: the kit could not find out (timeout, lost
+    connection, an API that did not answer): never the learner's mistake. blocked: the
+    check failed while a check it depends on was red (`blocked_by` names that check): one
+    root cause is reported once. not-verified: a hardware limit of this host (named).
+    n/a: does not apply to this host. not-verified and n/a are worth 0 of 0; error and
+    blocked earn no points but are counted apart from failed in every report.
+    """
+
+    PASSED = "passed"
+    FAILED = "failed"
+    ERROR = "error"
+    BLOCKED = "blocked"
+    NOT_VERIFIED = "not-verified"
+    NOT_APPLICABLE = "n/a"
+
+    def __str__(self) -> str:  # "passed", not "Outcome.PASSED", in f-strings and JSON
+        return self.value
+
+
+Status = Literal["passed", "failed", "error", "blocked", "not-verified", "n/a"]
+OK_STATUSES = (Outcome.PASSED.value, Outcome.NOT_APPLICABLE.value, Outcome.NOT_VERIFIED.value)
+# could not be judged: neither the learner's success nor their mistake
+UNJUDGED_STATUSES = (Outcome.ERROR.value, Outcome.BLOCKED.value)
 NOT_VERIFIED = "not verified on this host: "  # how a not-verified check's `found` begins
-HostStatus = Literal["ok", "unreachable", "refused", "timeout", "error"]
+HostStatus = Literal["ok", "unreachable", "refused", "timeout", "error", "incomplete",
+                     "interrupted"]
 
 
 @dataclass(frozen=True)
@@ -53,6 +79,7 @@ class CheckResult:
     duration: float = 0.0
     hidden: bool = False
     note: str = ""  # what the check said beside its result (e.g. which backend served it)
+    blocked_by: str = ""  # status blocked: the key of the red check it depends on
 
     @property
     def passed(self) -> bool:
@@ -118,6 +145,26 @@ class RunResult:
     def not_verified(self) -> list[CheckResult]:
         """The checks this host could not verify (worth 0 of 0: neither passed nor failed)."""
         return [c for c in self.checks if c.status == "not-verified"]
+
+    def counts(self) -> dict[str, int]:
+        """How many checks ended in each outcome (every outcome present, 0 where none)."""
+        found = {o.value: 0 for o in Outcome}
+        for c in self.checks:
+            found[c.status] = found.get(c.status, 0) + 1
+        return found
+
+    @property
+    def root_causes(self) -> list[CheckResult]:
+        """The red checks that are not blocked by another: what a report leads with."""
+        return [c for c in self.checks if c.status in (Outcome.FAILED, Outcome.ERROR)]
+
+    def blocked_by(self, key: str) -> list[CheckResult]:
+        """The checks that `key` (a root cause) blocked, directly or through others."""
+        direct = [c for c in self.checks if c.status == Outcome.BLOCKED and c.blocked_by == key]
+        found = list(direct)
+        for c in direct:
+            found += [d for d in self.blocked_by(c.key) if d not in found]
+        return found
 
     @property
     def all_passed(self) -> bool:
