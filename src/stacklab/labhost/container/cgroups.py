@@ -57,14 +57,24 @@ def join(folders: list[Path]) -> None:
         (folder / "cgroup.procs").write_text("0\n")
 
 
+def folders(base: Path) -> list[Path]:
+    """`base` and every folder under it, deepest first; [] when there is none.
+
+    systemd removes a container's cgroups while it stops, so a folder may vanish between
+    being listed and being read: os.walk skips what it can no longer list (Path.rglob
+    raises FileNotFoundError there).
+    """
+    return [Path(top) for top, _, _ in os.walk(base, topdown=False)]
+
+
 def pids(group: str) -> set[int]:
     """Every process in the group's subtree, in any hierarchy."""
     found: set[int] = set()
     for top in hierarchies():
-        for procs in (top / group).rglob("cgroup.procs") if (top / group).is_dir() else []:
+        for folder in folders(top / group):
             try:
-                found |= {int(p) for p in procs.read_text().split()}
-            except OSError:
+                found |= {int(p) for p in (folder / "cgroup.procs").read_text().split()}
+            except (OSError, ValueError):
                 continue
     return found
 
@@ -97,12 +107,6 @@ def kill_all(group: str, timeout: float = 10.0) -> None:
 def remove(group: str) -> None:
     """Remove the group's folders, deepest first (only empty cgroups can go)."""
     for top in hierarchies():
-        base = top / group
-        if not base.is_dir():
-            continue
-        for folder in sorted((p for p in base.rglob("*") if p.is_dir()),
-                             key=lambda p: len(p.parts), reverse=True):
+        for folder in folders(top / group):
             with contextlib.suppress(OSError):
                 folder.rmdir()
-        with contextlib.suppress(OSError):
-            base.rmdir()
