@@ -95,7 +95,7 @@ def main() -> int:
 
         report(measure(Target.from_url(args.host), args.n))
         return 0
-    sys.path.insert(0, str(ROOT / "tests" / "notebooks"))
+    sys.path[:0] = [str(ROOT / "tests" / "notebooks"), str(ROOT / "tests")]
     from loopback_sshd import available, loopback_sshd
 
     if available():

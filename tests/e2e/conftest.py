@@ -1,6 +1,7 @@
 """The end-to-end suite: one container lab host for the whole run, driven by the CLI.
 
-Run as root (containers, namespaces, loop devices): `tox -e e2e`. The files run in their
+Run as root (containers, namespaces, loop devices): `tox -e e2e`. As any other user every
+test skips, and with CI=true that fails the run (tests/skip_rule.py). The files run in their
 numbered order; each stage needs the one before it (a lab host solved up to lab 14).
 At the end the suite prints its timing table and every check it could not verify here.
 """
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from kit import LabHost, free_port
+from requires import CONTAINER_PATH, skip_unless_programs, skip_unless_root
 
 NAME = "sl-e2e"
 
@@ -21,8 +23,8 @@ NAME = "sl-e2e"
 @pytest.fixture(scope="session")
 def lab(request) -> LabHost:
     """The box (built or cached), then `stacklab up --provider container`; down at the end."""
-    if os.geteuid() != 0:
-        pytest.skip("the end-to-end suite needs root: run `sudo tox -e e2e`")
+    skip_unless_root("the end-to-end suite makes containers, namespaces, loop devices")
+    skip_unless_programs(*CONTAINER_PATH)
     state = Path(tempfile.mkdtemp(prefix="stacklab-e2e-", dir="/var/tmp"))
     # this process reads the same lab state as the `stacklab` commands it starts
     os.environ["STACKLAB_STATE_DIR"] = str(state)

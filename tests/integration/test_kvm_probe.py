@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
+from requires import requires_program
 
 from stacklab.doctor.kvm import guest_runs, readable_kernel
 
 pytestmark = [pytest.mark.integration,
-              pytest.mark.skipif(not shutil.which("qemu-system-x86_64"),
-                                 reason="qemu-system-x86_64 is not installed")]
+              requires_program("qemu-system-x86_64", package="qemu-system-x86")]
 
 
 def test_the_boot_sector_guest_runs_under_emulation():

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from requires import requires_program
 
 from stacklab.settings import load_settings
 from stacklab.settings.loader import DEFAULT_FILE, merge_layers, read_layers
@@ -27,8 +27,8 @@ RECORDER = Path(__file__).with_name("vagrant_recorder.rb")
 SETTINGS_RB = ROOT / "src" / "stacklab" / "vagrant" / "settings.rb"
 S = load_settings(environ={})
 
-needs_vagrant = pytest.mark.skipif(not shutil.which("vagrant"), reason="vagrant is not installed")
-needs_ruby = pytest.mark.skipif(not shutil.which("ruby"), reason="ruby is not installed")
+needs_vagrant = requires_program("vagrant", package="vagrant-libvirt")
+needs_ruby = requires_program("ruby", package="ruby")
 
 
 def clean_env(**extra: str) -> dict[str, str]:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from loopback_sshd import stop_process
+from requires import missing_program
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -28,8 +29,9 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
 
 
 def available() -> str | None:
-    if not Path(CHROMIUM).exists():
-        return "chromium is not installed (apt-get install chromium)"
+    why = missing_program(CHROMIUM, "chromium")
+    if why:
+        return why
     try:
         import websocket  # noqa: F401
     except ImportError:

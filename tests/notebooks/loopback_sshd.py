@@ -19,6 +19,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from requires import missing_program
+
 from stacklab.hosts.target import Target
 
 SSHD = "/usr/sbin/sshd"
@@ -39,9 +41,8 @@ class LoopbackSSHD:
 
 def available() -> str | None:
     """Why no loopback sshd can run here, or None."""
-    if not Path(SSHD).exists() or not shutil.which("ssh-keygen"):
-        return "openssh-server is not installed (apt-get install openssh-server)"
-    return None
+    return missing_program(SSHD, "openssh-server") or missing_program("ssh-keygen",
+                                                                      "openssh-client")
 
 
 def free_port() -> int:

@@ -6,13 +6,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from requires import skip_unless_programs, skip_unless_root
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "unit" / "grading"))
 
 from grading_helpers import grade_recorded
 from recorded_host import RecordedHost
-from sshd_lab import SshLab, available, record
+from sshd_lab import SshLab, record
 
 from stacklab.settings import load_settings
 
@@ -28,8 +29,8 @@ def solved_replay() -> dict:
 
 @pytest.fixture(scope="module")
 def ssh_lab(solved_replay):
-    why = available()
-    if why:
-        pytest.fail(f"these tests need real sshd hosts in namespaces: {why}")
+    skip_unless_root("sshd hosts in network namespaces")
+    skip_unless_programs(("ip", "iproute2"), ("sshd", "openssh-server"),
+                         ("ssh-keygen", "openssh-client"))
     with SshLab(3, solved_replay, first=11) as lab:
         yield lab

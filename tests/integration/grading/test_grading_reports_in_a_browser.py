@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from grading_helpers import grade_recorded
 from recorded_host import RecordedHost
+from requires import skip_unless_program
 
 from stacklab import outputs
 from stacklab.grading.model import ClassReport
@@ -22,8 +23,7 @@ ARTIFACTS = Path(__file__).resolve().parents[3] / "artifacts" / "grading"
 
 
 def chromium(*args: str, tmp: Path) -> subprocess.CompletedProcess:
-    if not Path(CHROMIUM).exists():
-        pytest.fail("chromium is not installed (apt-get install chromium)")
+    skip_unless_program(CHROMIUM, package="chromium")
     return subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
                            "--disable-background-networking", "--no-first-run",
                            "--enable-logging=stderr", "--v=0", f"--user-data-dir={tmp}/profile",

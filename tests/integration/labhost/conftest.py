@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from requires import CONTAINER_PATH, skip_unless_programs, skip_unless_root
 
 from stacklab.labhost.box import build_box
 from stacklab.labhost.steps import Steps
@@ -18,8 +19,8 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="session")
 def root_required() -> None:
-    if os.geteuid() != 0:
-        pytest.skip("the lab host tests need root (namespaces, loop devices, containers)")
+    skip_unless_root("the lab host tests make namespaces, loop devices, containers")
+    skip_unless_programs(*CONTAINER_PATH)
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,7 @@ import subprocess
 import time
 
 import pytest
+from requires import skip_unless_programs, skip_unless_root
 
 from stacklab.hosts.target import Target
 from stacklab.solve.transport import TIMED_OUT, SSHTransport
@@ -25,11 +26,9 @@ def free_port() -> int:
 
 @pytest.fixture
 def sshd(tmp_path):
-    if os.geteuid() != 0:
-        pytest.fail("this test needs root (sshd runs as root for its own login)")
+    skip_unless_root("sshd runs as root for its own login")
+    skip_unless_programs(("sshd", "openssh-server"), ("ssh-keygen", "openssh-client"))
     sshd_bin = shutil.which("sshd") or "/usr/sbin/sshd"
-    if not os.path.exists(sshd_bin):
-        pytest.fail("openssh-server is not installed (apt-get install openssh-server)")
     host_key, user_key = tmp_path / "host_key", tmp_path / "user_key"
     for key in (host_key, user_key):
         subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)],
