@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -126,6 +127,10 @@ def default_target(*, root: Path | None = None) -> Target:
 
 def vagrant_target(root: Path) -> Target:
     """Ask Vagrant (through python-vagrant) how to reach the VM of this checkout."""
+    # python-vagrant logs a warning of its own on import when vagrant is missing: say ours
+    if not shutil.which("vagrant"):
+        raise StacklabError("vagrant is not installed and no other lab host is running",
+                            "run `stacklab doctor`, or pass --host ssh://user@host")
     import vagrant  # python-vagrant; imported here because it is slow-ish and optional
 
     try:
