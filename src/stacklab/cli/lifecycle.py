@@ -1,26 +1,17 @@
-"""`stacklab up` / `stacklab down`: start or remove the lab host."""
+"""`stacklab up` / `stacklab down`: start or remove the lab host, whatever its kind
+(labhost/kinds.py: a container or a Vagrant VM)."""
 
 from __future__ import annotations
 
-import importlib
-import os
-from types import ModuleType
+import sys
 
 import click
 
-from stacklab import paths
-from stacklab.errors import NotYetAvailable, StacklabError
-from stacklab.hosts.target import read_lab_state
-from stacklab.labhost import vagrant
+from stacklab.errors import StacklabError
+from stacklab.hosts.target import clear_lab_state, read_lab_state
+from stacklab.labhost import kinds
 
 PROVIDERS = ("auto", "virtualbox", "libvirt", "vmware_desktop", "parallels", "container")
-
-
-def _container_module() -> ModuleType:
-    try:
-        return importlib.import_module("stacklab.labhost.container")
-    except ModuleNotFoundError:
-        raise NotYetAvailable("the container lab host (--provider container)") from None
 
 
 @click.command()
@@ -37,13 +28,10 @@ def up(provider: str, solve_until: str | None) -> None:
     if provider == "auto":
         provider = _pick_provider()
         click.echo(f"stacklab: using the {provider} provider (see `stacklab doctor`)")
-    if provider == "container":
-        target = _container_module().up()
-    else:
-        target = vagrant.up(paths.kit_root(), provider, solve_until)
-        solve_until = None  # the Vagrantfile's provisioner did it
+    kind = kinds.kind_for(provider)
+    target = kind.up(solve_until)
     click.secho(f"The lab host is up: {target.url}", fg="green")
-    if solve_until:
+    if solve_until and not kind.solves_in_up:
         from stacklab.cli.solve import solve
 
         click.get_current_context().invoke(solve, until=solve_until)
@@ -53,27 +41,18 @@ def up(provider: str, solve_until: str | None) -> None:
 @click.option("--yes", "-y", is_flag=True, help="Do not ask before deleting a Vagrant VM.")
 def down(yes: bool) -> None:
     """Remove the lab host and everything `up` created. Safe to run twice."""
-    state = read_lab_state() or {}
-    provider = state.get("target", {}).get("provider", "vagrant")
-    if provider == "container" or (not state and _container_wanted()):
-        _container_module().down()
+    found = kinds.present(read_lab_state())
+    if not found:
+        clear_lab_state()
+        click.echo("stacklab: nothing to remove (no lab host is up on this machine)")
         return
-    if not yes:
-        if not click.get_text_stream("stdin").isatty():
-            raise StacklabError("`stacklab down` deletes the lab VM and all work in it",
-                                "run it again with --yes to confirm")
-        click.confirm("This deletes the lab VM and everything done in it. Continue?",
-                      abort=True)
-    vagrant.down(paths.kit_root())
-
-
-def _container_wanted() -> bool:
-    """No lab state: a container instance still there, or one named in the environment."""
-    try:
-        module = _container_module()
-        return bool(os.environ.get(module.NAME_ENV)) or module.exists()
-    except StacklabError:
-        return False
+    for kind in found:
+        if kind.confirm and not yes:
+            if not sys.stdin.isatty():
+                raise StacklabError("`stacklab down` deletes the lab VM and all work in it",
+                                    "run it again with --yes to confirm")
+            click.confirm(kind.confirm, abort=True)
+        kind.down()
 
 
 def _pick_provider() -> str:
