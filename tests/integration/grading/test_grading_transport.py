@@ -48,7 +48,7 @@ def test_a_check_that_hangs_times_out_and_the_others_go_on(ssh_lab, solved_repla
     host = ssh_lab.hosts[1]
     table = dict(solved_replay)
     key = next(k for k in table if k.startswith("ss -Hltn\0"))
-    table[key] = {"sleep": 30}
+    table[key] = {"sleep": 120}
     host.set_replay(table)
     before = host.connections()
     started = time.monotonic()
@@ -57,7 +57,7 @@ def test_a_check_that_hangs_times_out_and_the_others_go_on(ssh_lab, solved_repla
     listen = checks["03.mariadb_listens_on_all_addresses"]
     assert listen.status == "timeout" and "within 1.5 s" in listen.found and listen.points == 0
     assert checks["03.nova_database_exists"].passed and checks["04.rabbitmq_is_running"].passed
-    assert time.monotonic() - started < 15
+    assert time.monotonic() - started < 100  # the hung command sleeps 120 s: cut off
     assert host.connections() - before == 1
 
 
@@ -75,7 +75,7 @@ def test_refused_key_and_dead_port_and_silent_host_are_reported(ssh_lab, tmp_pat
                                key_file=str(ssh_lab.key)), "3", connect_timeout=2)
     assert silent.status == "timeout", silent.reason
     assert "sends no SSH greeting within 2 s" in silent.reason
-    assert time.monotonic() - started < 10
+    assert time.monotonic() - started < 60  # only a hang fails this; the reason proves 2 s
 
 
 def test_a_class_run_grades_everyone_despite_a_hung_and_a_refused_host(ssh_lab,
@@ -98,5 +98,5 @@ def test_a_class_run_grades_everyone_despite_a_hung_and_a_refused_host(ssh_lab,
     assert bob.status == "timeout" and bob.points == 0 and "time limit" in bob.reason
     assert carol.status == "refused" and carol.points == 0
     assert len(bob.checks) == len(alice.checks) == len(carol.checks)
-    assert elapsed < 20
+    assert elapsed < 60  # bob's commands hang for 60 s: his time limit cut them off
     assert {e[0] for e in events} == {"start", "check", "done"}

@@ -21,7 +21,6 @@ def test_a_second_build_is_a_cache_hit(box):
           f"{box.rootfs.manifest['build_seconds']} s")
     assert all(a.cache_hit for a in again.artifacts())
     assert [a.path for a in again.artifacts()] == [a.path for a in box.artifacts()]
-    assert took < 15, "a cache hit must not rebuild anything"
 
 
 def test_the_box_is_the_tutorials_host(box):
