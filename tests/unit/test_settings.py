@@ -54,7 +54,7 @@ def test_the_shipped_file_loads_and_holds_the_tutorial_plan(tmp_path):
     ({"network": {"public": {"gateway": "172.16.4.230"}}},
      "settings: network.public.gateway: 172.16.4.230 lies inside the floating range"),
     ({"host": {"memory_mb": "lots"}},
-     "settings: host.memory_mb: input should be a valid integer"),
+     "settings: host.memory_mb: expected a whole number, not 'lots'"),
     ({"host": {"os": "windows"}}, "settings: host.os:"),
     ({"host": {"nmae": "x"}}, "settings: unknown key host.nmae (a typo?)"),
 ])
