@@ -45,7 +45,10 @@ class Target:
             return cls(local=True, hostname="localhost", **extra)
         if "://" not in text:
             text = "ssh://" + text
-        parts = urlsplit(text)
+        try:
+            parts = urlsplit(text)
+        except ValueError:  # e.g. an unclosed [ of an IPv6 address
+            raise StacklabError(f"host '{url}': not a URL", "e.g. ssh://vagrant@lab1") from None
         if parts.scheme not in ("ssh", "paramiko"):
             raise StacklabError(f"host '{url}': only ssh://user@host[:port] is supported",
                                 "e.g. --host ssh://vagrant@127.0.0.1:2222")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ Layer = tuple[str, dict[str, Any]]  # (where it came from, its values)
 # Where a plain (unquoted) YAML scalar that is not text came from, by its key path, so that
 # an error can quote what was written ("0777") rather than what YAML made of it (511).
 Origin = tuple[str, int, str]  # (file, line, the text as written)
+SECRET_KEY = re.compile(r"passw|secret|token|credential")
 
 
 def load_settings(
@@ -113,13 +115,21 @@ def describe(exc: ValidationError, origins: Mapping[tuple[str, ...], Origin] | N
     if kind == "extra_forbidden":
         return f"settings: unknown key {key} (a typo?)"
     if kind == "ip_v4_network":
-        return f"settings: {key}: '{given}' is not a valid CIDR (e.g. 10.0.0.0/26)"
+        return _line(key, f"'{given}' is not a valid CIDR (e.g. 10.0.0.0/26)")
     if kind == "ip_v4_address":
-        return f"settings: {key}: '{given}' is not a valid IPv4 address"
+        return _line(key, f"'{given}' is not a valid IPv4 address")
     if kind == "value_error":
         text = str(err["ctx"]["error"]) if "ctx" in err else err["msg"]
-        return f"settings: {text}" if not key else f"settings: {key}: {text}"
-    return f"settings: {key}: {err['msg'].lower()} (got {given!r})"
+        return f"settings: {text}" if not key else _line(key, text)
+    if key and SECRET_KEY.search(key):  # never echo a password, not even a wrong one
+        return _line(key, err["msg"].lower())
+    return _line(key, f"{err['msg'].lower()} (got {given!r})")
+
+
+def _line(key: str, text: str) -> str:
+    # 'password: <text>' would read as a password to the redaction filter, which would
+    # mask the explanation: a secret's key gets a dash instead of the colon
+    return f"settings: {key} — {text}" if SECRET_KEY.search(key) else f"settings: {key}: {text}"
 
 
 def _not_text(key: str, loc: tuple, given: Any, origins: Mapping[tuple[str, ...], Origin],
@@ -128,14 +138,16 @@ def _not_text(key: str, loc: tuple, given: Any, origins: Mapping[tuple[str, ...]
     quote it (YAML reads 0777 as 511, 2025.10 as 2025.1 and yes as true)."""
     path = tuple(str(p) for p in loc)
     origin = origins.get(path) or origins.get(("providers", provider, "overrides", *path))
-    what = {bool: "a boolean", int: "a number", float: "a number"}.get(type(given), "not text")
-    if origin:
-        where, line, written = origin
-        return (f"settings: {key}: {written} ({where} line {line}) is read by YAML as "
-                f"{what} ({given!r}), not text; write it in quotes: "
-                f"{path[-1]}: \"{written}\"")
-    return (f"settings: {key}: {given!r} is {what}, not text; write it in quotes: "
-            f"{path[-1]}: \"{given}\"")
+    what = ("a boolean" if isinstance(given, bool) else
+            "a number" if isinstance(given, (int, float)) else
+            "a date" if hasattr(given, "isoformat") else "not text")
+    written = origin[2] if origin else str(given)
+    where = f" ({origin[0]} line {origin[1]})" if origin else ""
+    if SECRET_KEY.search(path[-1]):  # never echo a password, not even a mistyped one
+        return (f"settings: {key} — the value{where} is read by YAML as {what}, not text; "
+                f"write it in quotes: {path[-1]} \"...\"")
+    return (f"settings: {key}: {written}{where} is read by YAML as {what} ({given!r}), not "
+            f"text; write it in quotes: {path[-1]}: \"{written}\"")
 
 
 def env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
@@ -215,14 +227,17 @@ def load_strict_yaml(text: str, where: str,
         node = loader.get_single_node()
         if node is None:
             return None
-        _walk(node, (), where, {} if origins is None else origins)
+        _walk(node, (), where, {} if origins is None else origins, set())
         return loader.construct_document(node)
     finally:
         loader.dispose()
 
 
 def _walk(node: yaml.Node, path: tuple[str, ...], where: str,
-          origins: dict[tuple[str, ...], Origin]) -> None:
+          origins: dict[tuple[str, ...], Origin], seen_nodes: set[int]) -> None:
+    if id(node) in seen_nodes:  # an alias: walked once, so '&a [*b, *b]' chains stay linear
+        return
+    seen_nodes.add(id(node))
     if isinstance(node, yaml.MappingNode):
         seen: dict[str, int] = {}
         for key_node, value_node in node.value:
@@ -233,10 +248,10 @@ def _walk(node: yaml.Node, path: tuple[str, ...], where: str,
                 raise SettingsError(f"{where} line {line}: {name} is given twice (first on "
                                     f"line {seen[key]})", "keep one of them") from None
             seen[key] = line
-            _walk(value_node, (*path, key), where, origins)
+            _walk(value_node, (*path, key), where, origins, seen_nodes)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _walk(item, (*path, str(index)), where, origins)
+            _walk(item, (*path, str(index)), where, origins, seen_nodes)
     elif isinstance(node, yaml.ScalarNode) and node.style is None \
             and node.tag != "tag:yaml.org,2002:str":
         origins[path] = (where, node.start_mark.line + 1, node.value)

@@ -70,12 +70,24 @@ def _password(value: Any) -> Any:
     return value
 
 
+def _matching(pattern: str, what: str):
+    def check(value: str) -> str:
+        if not re.fullmatch(pattern, value):
+            raise ValueError(f"{value!r} is not {what}")
+        return value
+    return check
+
+
 Int = Annotated[int, BeforeValidator(_whole_number)]
 Bool = Annotated[bool, BeforeValidator(_yes_no)]
 # After pydantic's own check that the value is text, so a number is reported as a number
 # (with the quoting to use), and text with the wrong characters as that.
 Name = Annotated[str, AfterValidator(_name)]
 Password = Annotated[str, AfterValidator(_password)]
+Url = Annotated[str, AfterValidator(_matching(URL_CHARS, "an http(s) URL of letters, digits "
+                                              "and _ . ~ : / % + - (no quotes or spaces)"))]
+HostPath = Annotated[str, AfterValidator(_matching(PATH_CHARS, "an absolute path of letters, "
+                                                   "digits and _ . / - (no spaces)"))]
 
 
 class Model(BaseModel):
@@ -178,17 +190,17 @@ class Identity(Model):
 
 class Cirros(Model):
     version: Name
-    url: str = Field(pattern=URL_CHARS)
-    checksums: str = Field(pattern=URL_CHARS)
+    url: Url
+    checksums: Url
     login_user: Name
 
 
 class OfflineImage(Model):
     """The kit's own guest on the lab host: kernel, ramdisk and disk, as the tutorial's UEC."""
 
-    kernel: str = Field(pattern=PATH_CHARS)
-    ramdisk: str = Field(pattern=PATH_CHARS)
-    disk: str = Field(pattern=PATH_CHARS)
+    kernel: HostPath
+    ramdisk: HostPath
+    disk: HostPath
 
 
 class Image(Model):
