@@ -40,15 +40,15 @@ _PATTERNS = [
     re.compile(r"(?P<pre>[A-Za-z][A-Za-z0-9+.\-]*://[^:/@\s]*:)(?P<q>)(?P<v>[^@\s/]+)(?=@)"),
     # password = x, OS_PASSWORD=x, "password": "x", admin_pass: x, secret=x, token: x
     re.compile(r"(?ix)(?P<pre>\b[\w.-]*" + _SECRET_WORD + r"[\w.-]*[\"']?\s*[:=]\s*)"
-               + _NOT_A_VALUE + r"(?:(?P<q>['\"])(?P<qv>(?:(?!(?P=q)).|\\.)*)(?P=q)|"
+               + _NOT_A_VALUE + r"(?:(?P<q>['\"])(?P<qv>(?:\\.|(?!(?P=q)).)*)(?P=q)|"
                r"(?P<v>[^\s\"']\S*))"),
     # --password X, --os-password 'X', --bootstrap-password=X, --db-secret X
     re.compile(r"(?ix)(?P<pre>(?<![\w-])--?[\w-]*" + _SECRET_WORD + r"[\w-]*(?:\s+|=))"
-               + r"(?!-)" + _NOT_A_VALUE + r"(?:(?P<q>['\"])(?P<qv>(?:(?!(?P=q)).|\\.)*)(?P=q)|"
+               + r"(?!-)" + _NOT_A_VALUE + r"(?:(?P<q>['\"])(?P<qv>(?:\\.|(?!(?P=q)).)*)(?P=q)|"
                r"(?P<v>\S+))"),
     # mysql -pSECRET, mysql -p'SECRET' (the -p of mysql only: ssh -p2222 is a port)
     re.compile(r"(?i)(?P<pre>\b(?:mysql|mariadb|mysqladmin|mysqldump)\b[^\n]*?(?<!\S)-p)"
-               r"(?![\s*])(?:(?P<q>['\"])(?P<qv>(?:(?!(?P=q)).|\\.)*)(?P=q)|(?P<v>\S+))"),
+               r"(?![\s*])(?:(?P<q>['\"])(?P<qv>(?:\\.|(?!(?P=q)).)*)(?P=q)|(?P<v>\S+))"),
     # IDENTIFIED BY 'x', PASSWORD('x')
     re.compile(r"(?i)(?P<pre>identified\s+(?:by|with\s+\w+\s+by)\s+(?:password\s+)?)"
                r"(?P<q>['\"])(?P<qv>(?:''|\\.|(?!(?P=q)).)*)(?P=q)"),
@@ -100,7 +100,8 @@ def _value_patterns(secrets: frozenset[str]) -> list[re.Pattern]:
             # in quotes: 'nova', "nova", `nova`
             rf"(?P<pre>(?P<q>['\"`])){e}(?P<post>(?P=q))"
             # after = or : (key=value, key: value, user:pass@host)
-            rf"|(?P<pre2>[=:][ \t]*){e}{end}"
+            # (not when the value itself is quoted: then the quotes stay, as above)
+            rf"|(?P<pre2>[=:][ \t]*)(?!['\"`]{e}['\"`]){e}{end}"
             # an option's argument: -pnova, -p nova, --os-password nova
             rf"|(?P<pre3>(?<![\w-])-p[ \t]?|(?<![\w-])--?[\w-]*{_SECRET_WORD}[\w-]*[ \t]+)"
             rf"{e}{end}"

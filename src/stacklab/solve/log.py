@@ -35,8 +35,11 @@ class RunLog:
 
     def command(self, role: str, script: str, exit_code: int, seconds: float,
                 output: str) -> None:
+        # the script and its output are masked each on its own, before they are indented
+        # and prefixed: a secret alone on a line of either is still a whole line there
         self.write(f"--- {role}: exit {exit_code} in {seconds:.1f}s\n$ "
-                   + script.replace("\n", "\n  ") + "\n" + (output.rstrip() or "(no output)"))
+                   + redact(script).replace("\n", "\n  ") + "\n"
+                   + (redact(output.rstrip()) or "(no output)"))
 
     def close(self) -> None:
         self._file.close()
