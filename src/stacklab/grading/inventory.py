@@ -158,7 +158,8 @@ def parse_plain(path: Path, text: str) -> list[Target]:
         if not line:
             continue
         try:
-            fields = shlex.split(line)
+            # shlex only where quoting is used: it is 10x slower than str.split
+            fields = shlex.split(line) if any(c in line for c in "'\"\\") else line.split()
         except ValueError as exc:
             raise InventoryError(path, number, f"cannot read this line ({exc})") from None
         if len(fields) < 2:

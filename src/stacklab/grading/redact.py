@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from functools import lru_cache
 
 MASK = "*****"
 MIN_ANYWHERE = 8  # secrets this long are masked wherever they appear
@@ -72,9 +71,14 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
         return text
     out = _PEM.sub("[private key removed]", text)
     wanted = _known.union(s for s in secrets if s)
-    if wanted:
-        for pattern in _value_patterns(frozenset(wanted)):
-            out = pattern.sub(_keep_context, out)
+    # longest first, so that a secret holding another is masked whole
+    for secret in sorted(wanted, key=lambda s: (-len(s), s)):
+        if secret not in out:
+            continue
+        if len(secret) >= MIN_ANYWHERE:
+            out = out.replace(secret, MASK)
+        else:
+            out = _mask_where_a_value(out, secret)
     for pattern in _PATTERNS:
         out = pattern.sub(_mask_value, out)
     return out
@@ -85,35 +89,46 @@ def _mask_value(match: re.Match) -> str:
     return match.group("pre") + quote + MASK + quote
 
 
-@lru_cache(maxsize=32)
-def _value_patterns(secrets: frozenset[str]) -> list[re.Pattern]:
-    """One regular expression per secret, longest first (so a secret holding another is
-    masked whole)."""
-    patterns = []
-    end = r"(?=$|[\s,;)\]}&@'\"`])"
-    for secret in sorted(secrets, key=lambda s: (-len(s), s)):
-        e = re.escape(secret)
-        if len(secret) >= MIN_ANYWHERE:
-            patterns.append(re.compile(e))
-            continue
-        patterns.append(re.compile(
-            # in quotes: 'nova', "nova", `nova`
-            rf"(?P<pre>(?P<q>['\"`])){e}(?P<post>(?P=q))"
-            # after = or : (key=value, key: value, user:pass@host)
-            # (not when the value itself is quoted: then the quotes stay, as above)
-            rf"|(?P<pre2>[=:][ \t]*)(?!['\"`]{e}['\"`]){e}{end}"
-            # an option's argument: -pnova, -p nova, --os-password nova
-            rf"|(?P<pre3>(?<![\w-])-p[ \t]?|(?<![\w-])--?[\w-]*{_SECRET_WORD}[\w-]*[ \t]+)"
-            rf"{e}{end}"
-            # a whole line
-            rf"|(?P<pre4>^[ \t]*){e}(?=[ \t]*$)", re.M))
-    return patterns
+_QUOTES = "'\"`"
+_ENDS = set(" \t\r\n,;)]}&@" + _QUOTES)
+_AFTER_OPTION = re.compile(r"(?:(?<![\w-])-p[ \t]?|(?<![\w-])--?[\w-]*" + _SECRET_WORD
+                           + r"[\w-]*[ \t]+)$", re.I)
 
 
-def _keep_context(match: re.Match) -> str:
-    groups = match.groupdict()
-    pre = next((groups[g] for g in ("pre", "pre2", "pre3", "pre4") if groups.get(g)), "")
-    return pre + MASK + (groups.get("post") or "")
+def _mask_where_a_value(text: str, secret: str) -> str:
+    """Mask each place where a short secret stands as a value (see the module's doc)."""
+    out, done, at = [], 0, text.find(secret)
+    while at != -1:
+        end = at + len(secret)
+        if _stands_as_a_value(text, secret, at, end):
+            out += [text[done:at], MASK]
+            done = end
+            at = text.find(secret, end)
+        else:
+            at = text.find(secret, at + 1)
+    return "".join(out) + text[done:]
+
+
+def _stands_as_a_value(text: str, secret: str, at: int, end: int) -> bool:
+    after = text[end:end + 1]
+    if after and after not in _ENDS:
+        return False  # part of a longer word: 'nova' in 'nova_api', 'nova.conf'
+    before = text[max(0, at - 80):at]
+    quote = before[-1:]
+    if quote and quote in _QUOTES and after == quote:
+        return True  # 'nova', "nova"
+    if before.rstrip(" \t")[-1:] in ("=", ":"):
+        # password='nova': the quoted value wins (the quotes stay, as above)
+        quoted = text[at:at + 1] in _QUOTES and text[at + 1:at + 1 + len(secret)] == secret \
+            and text[at + 1 + len(secret):at + 2 + len(secret)] in tuple(_QUOTES)
+        return not quoted
+    if "-" in before and _AFTER_OPTION.search(before):
+        return True  # -pnova, --os-password nova
+    line_start = before.rfind("\n") + 1
+    line_end = text.find("\n", end)
+    rest = text[end:] if line_end == -1 else text[end:line_end]
+    whole_line = not before[line_start:].strip(" \t") and not rest.strip(" \t")
+    return whole_line and (line_start > 0 or at - len(before) == 0)
 
 
 def settings_secrets(settings) -> list[str]:
