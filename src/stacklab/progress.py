@@ -16,12 +16,23 @@ def progress_file() -> Path:
     return paths.state_dir() / PROGRESS
 
 
+FIELDS = {"points": (int, float), "max_points": (int, float), "passed": int, "total": int,
+          "checked_at": str}
+
+
 def read_progress() -> dict[int, dict[str, Any]]:
+    """The recorded labs; an unreadable file or entry counts as not checked yet (the next
+    `stacklab check` writes it anew), never as an error."""
     try:
-        raw = json.loads(progress_file().read_text())
-    except (OSError, json.JSONDecodeError):
+        raw = json.loads(progress_file().read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # ValueError: bad JSON or not UTF-8
         return {}
-    return {int(k): v for k, v in raw.items()}
+    if not isinstance(raw, dict):
+        return {}
+    return {int(k): v for k, v in raw.items()
+            if str(k).isdigit() and isinstance(v, dict)
+            and all(isinstance(v.get(f), t) and not isinstance(v.get(f), bool)
+                    for f, t in FIELDS.items())}
 
 
 def record(lab: int, points: float, max_points: float, passed: int, total: int) -> None:

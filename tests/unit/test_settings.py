@@ -54,7 +54,7 @@ def test_the_shipped_file_loads_and_holds_the_tutorial_plan(tmp_path):
     ({"network": {"public": {"gateway": "172.16.4.230"}}},
      "settings: network.public.gateway: 172.16.4.230 lies inside the floating range"),
     ({"host": {"memory_mb": "lots"}},
-     "settings: host.memory_mb: input should be a valid integer"),
+     "settings: host.memory_mb: expected a whole number, not 'lots'"),
     ({"host": {"os": "windows"}}, "settings: host.os:"),
     ({"host": {"nmae": "x"}}, "settings: unknown key host.nmae (a typo?)"),
 ])
@@ -132,3 +132,39 @@ def test_the_tutorial_literals_live_only_in_the_settings_file():
             text = path.read_text(errors="ignore")
             offenders += [f"{path.relative_to(root)}: {lit}" for lit in literals if lit in text]
     assert not offenders, "tutorial literals outside lab.yaml:\n" + "\n".join(offenders)
+
+
+@pytest.mark.parametrize(("yaml_text", "words"), [
+    ("mysql: {root_password: 0777}\n", "mysql.root_password — the value"),
+    ("openstack: {release: 2025.10}\n", 'lab.local.yaml line 1) is read by YAML as a '
+                                        'number (2025.1), not text; write it in quotes: '
+                                        'release: "2025.10"'),
+    ("mysql: {database: yes}\n", 'write it in quotes: database: "yes"'),
+    ("mysql: {port: true}\n", "mysql.port: expected a whole number, not True"),
+    ("mysql:\n  port: 3306\n  port: 3307\n", "line 3: mysql.port is given twice (first on "
+                                              "line 2)"),
+    ("providers: {container: {ssh_port: 0}}\n", "ssh_port: 0 is not a port"),
+    ("mysql: {database: 'nova; rm -rf /'}\n", "mysql.database: 'nova; rm -rf /' is not a name"),
+])
+def test_yaml_coercions_and_duplicates_are_errors_naming_the_key(tmp_path, yaml_text, words):
+    local = tmp_path / "lab.local.yaml"
+    local.write_text(yaml_text)
+    with pytest.raises(SettingsError) as caught:
+        load_settings(local=local, environ={})
+    assert words in caught.value.message
+    assert "0777" not in caught.value.message  # a password is never echoed
+
+
+def test_environment_text_still_becomes_numbers_and_booleans(tmp_path):
+    s = load(tmp_path, env={"STACKLAB__HOST__MEMORY_MB": "6144",
+                            "STACKLAB__IDENTITY__EC2_CREDENTIALS": "true",
+                            "STACKLAB__OPENSTACK__RELEASE": "2025.10"})
+    assert (s.host.memory_mb, s.identity.ec2_credentials, s.openstack.release) == \
+        (6144, True, "2025.10")
+
+
+def test_loading_the_settings_registers_their_secrets_for_redaction(tmp_path):
+    from stacklab.grading.redact import redact
+
+    load(tmp_path, env={"STACKLAB__RABBITMQ__PASSWORD": "Rabbit-Secret-42"})
+    assert redact("amqp said Rabbit-Secret-42 in a log") == "amqp said ***** in a log"

@@ -8,6 +8,7 @@ import sys
 import click
 
 from stacklab.errors import StacklabError
+from stacklab.grading.redact import redact
 
 
 class Group(click.Group):
@@ -33,9 +34,11 @@ class Group(click.Group):
 
 
 def fail(message: str, hint: str | None, code: int) -> None:
-    click.secho(f"stacklab: {message}", fg="red", err=True)
+    # An error line may quote a command or its output (a failed solve step): the settings'
+    # secrets are masked here as everywhere else text leaves the kit.
+    click.secho(f"stacklab: {redact(message)}", fg="red", err=True)
     if hint:
-        click.echo(f"  → {hint}", err=True)
+        click.echo(f"  → {redact(hint)}", err=True)
     sys.exit(code)
 
 

@@ -73,6 +73,7 @@ def dry_run_target(host_url: str | None, local: bool) -> Target:
 def run(solutions: list[LabSolution], target: Target, credentials: dict[str, str],
         console: Console) -> None:
     transport = open_transport(target)
+    transport.run("true", timeout=60)  # reach the host first: an unreachable one leaves no log
     with RunLog(new_log_path()) as log:
         console.print(f"Solving labs {solutions[0].lab.number}–{solutions[-1].lab.number} "
                       f"on {target.url} [dim](log: {log.path})[/dim]")

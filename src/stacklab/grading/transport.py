@@ -84,7 +84,11 @@ def connect(target: Target, timeout: float = 10.0) -> paramiko.SSHClient:
         if not greeted:
             raise HostUnreachable("timeout", f"{where}: accepts connections but sends no "
                                              f"SSH greeting within {timeout:g} s") from None
-        raise HostUnreachable("error", f"{where}: SSH failed: {exc}") from None
+        raise HostUnreachable("unreachable", f"{where}: SSH failed: {exc}") from None
+    except EOFError:  # paramiko: the server hung up in the middle of the handshake
+        client.close()
+        raise HostUnreachable("unreachable", f"{where}: the server closed the connection "
+                                             "during the SSH handshake") from None
     except OSError as exc:
         client.close()
         raise HostUnreachable("unreachable", f"{where}: {exc.strerror or exc}") from None

@@ -46,12 +46,17 @@ class Target:
             return cls(local=True, hostname="localhost", **extra)
         if "://" not in text:
             text = "ssh://" + text
-        parts = urlsplit(text)
+        try:
+            parts = urlsplit(text)
+        except ValueError:  # e.g. an unclosed [ of an IPv6 address
+            raise StacklabError(f"host '{url}': not a URL", "e.g. ssh://vagrant@lab1") from None
         if parts.scheme not in ("ssh", "paramiko"):
             raise StacklabError(f"host '{url}': only ssh://user@host[:port] is supported",
                                 "e.g. --host ssh://vagrant@127.0.0.1:2222")
         try:
-            port = parts.port or 22
+            port = 22 if parts.port is None else parts.port  # ':0' is not 'the default'
+            if not 0 < port < 65536:
+                raise ValueError
         except ValueError:
             raise StacklabError(f"host '{url}': the port is not a number between 1 and 65535",
                                 "e.g. ssh://vagrant@127.0.0.1:2222") from None
@@ -107,8 +112,12 @@ def read_lab_state() -> dict[str, Any] | None:
     if not path.exists():
         return None
     try:
-        return json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError):
+        state = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(state, dict) or not isinstance(state.get("target", {}), dict):
+            raise ValueError("not a mapping")
+        Target(**state.get("target", {}))  # its fields are a host's, or it is corrupt
+        return state
+    except (OSError, ValueError, TypeError):
         raise StacklabError(f"{path}: unreadable lab state",
                             "run `stacklab down` then `stacklab up`, or delete the file") from None
 

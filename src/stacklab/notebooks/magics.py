@@ -64,7 +64,9 @@ def exit_badge(outcome: Outcome) -> dict[str, str]:
 
 
 def say_error(exc: StacklabError) -> None:
-    text = f"stacklab: {exc.message}" + (f" ({exc.hint})" if exc.hint else "")
+    from stacklab.grading.redact import redact
+
+    text = redact(f"stacklab: {exc.message}" + (f" ({exc.hint})" if exc.hint else ""))
     display({"text/plain": text,
              "text/html": f'<div class="stacklab-error" style="color:#b00020">'
                           f"{html.escape(text)}</div>"}, raw=True)

@@ -14,6 +14,7 @@ from types import ModuleType
 
 from stacklab.errors import StacklabError
 from stacklab.grading.model import ClassReport
+from stacklab.private import private_folder, write_private
 
 
 def formats() -> dict[str, ModuleType]:
@@ -40,10 +41,10 @@ def choose(names: Iterable[str] | None) -> list[ModuleType]:
 def write(report: ClassReport, folder: Path, names: Iterable[str] | None = None,
           stem: str = "grades") -> list[Path]:
     """Write the report in each format to folder/stem.SUFFIX; returns the files."""
-    folder.mkdir(parents=True, exist_ok=True)
+    private_folder(folder, existing_too=False)  # reports are private: 0700 folder, 0600 files
     written = []
     for module in choose(names):
         path = folder / f"{stem}{module.SUFFIX}"
-        path.write_text(module.render(report), encoding="utf-8")
+        write_private(path, module.render(report))
         written.append(path)
     return written

@@ -1,6 +1,16 @@
 """The shape of lab.yaml, and the rules that tie its values together.
 
 Every model forbids unknown keys, so a typo is reported instead of silently ignored.
+Types are strict: text must be text (YAML's ``0777``, ``2025.10`` or ``true`` are numbers
+and booleans, and are refused rather than turned into "511", "2025.1" or 1), whole numbers
+must be whole numbers (a boolean or a fraction is refused; the environment's "6144" is
+read as 6144).
+
+Values that the solutions, the lab texts and the notebooks paste into shell commands, SQL,
+URLs and INI files are validated here so that no quoting can break: names (databases,
+users, projects, networks, files) are identifiers, and passwords hold letters, digits and
+``_ . + = ^ ~ -`` only (no quote, space, '$', '%', '@', ':', '/', ',' or '#', each of which
+one of those places would read as syntax), starting with a letter or a digit.
 Cross-field rules (an address inside its subnet, ranges that must not overlap) live in
 :meth:`Settings.check_consistency` and raise ``ValueError`` whose text starts with the
 key that is wrong; the loader turns that into one line for the learner.
@@ -8,33 +18,96 @@ key that is wrong; the loader turns that into one line for the learner.
 
 from __future__ import annotations
 
+import re
 from ipaddress import IPv4Address, IPv4Network
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 MAC = r"^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$"
 HOSTNAME = r"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$"
+NAME_CHARS = r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,63}$"
+PASSWORD_CHARS = r"^[A-Za-z0-9][A-Za-z0-9_.+=^~\-]{0,127}$"
+PATH_CHARS = r"^/[A-Za-z0-9_./\-]+$"
+URL_CHARS = r"^https?://[A-Za-z0-9_.~:/%+\-]+$"
+
+
+def _whole_number(value: Any) -> Any:
+    if isinstance(value, (bool, float)):
+        raise ValueError(f"expected a whole number, not {value!r}")
+    if isinstance(value, str) and not re.fullmatch(r"\s*[+-]?\d+\s*", value):
+        raise ValueError(f"expected a whole number, not {value!r}")
+    return value
+
+
+def _yes_no(value: Any) -> Any:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise ValueError(f"expected true or false, not {value!r}")
+
+
+def _name(value: Any) -> Any:
+    if isinstance(value, str) and not re.fullmatch(NAME_CHARS, value):
+        raise ValueError(f"'{value}' is not a name: use letters, digits, '_', '.' and '-' "
+                         "(it is pasted into shell commands)")
+    return value
+
+
+def _password(value: Any) -> Any:
+    if isinstance(value, str) and not re.fullmatch(PASSWORD_CHARS, value):
+        raise ValueError("use letters, digits and _ . + = ^ ~ - only, starting with a letter "
+                         "or a digit (it goes into shell commands, SQL, URLs and INI files)")
+    return value
+
+
+def _matching(pattern: str, what: str):
+    def check(value: str) -> str:
+        if not re.fullmatch(pattern, value):
+            raise ValueError(f"{value!r} is not {what}")
+        return value
+    return check
+
+
+Int = Annotated[int, BeforeValidator(_whole_number)]
+Bool = Annotated[bool, BeforeValidator(_yes_no)]
+# After pydantic's own check that the value is text, so a number is reported as a number
+# (with the quoting to use), and text with the wrong characters as that.
+Name = Annotated[str, AfterValidator(_name)]
+Password = Annotated[str, AfterValidator(_password)]
+Url = Annotated[str, AfterValidator(_matching(URL_CHARS, "an http(s) URL of letters, digits "
+                                              "and _ . ~ : / % + - (no quotes or spaces)"))]
+HostPath = Annotated[str, AfterValidator(_matching(PATH_CHARS, "an absolute path of letters, "
+                                                   "digits and _ . / - (no spaces)"))]
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
 
 
 class OpenStack(Model):
-    release: str = Field(pattern=r"^\d{4}\.\d$")
-    codename: str
-    region: str
-    admin_password: str = Field(min_length=1)
-    service_password: str = Field(min_length=1)
-    metadata_secret: str = Field(min_length=1)
-    admin_rc_file: str
+    release: str = Field(pattern=r"^\d{4}\.\d{1,2}$")
+    codename: Name
+    region: Name
+    admin_password: Password
+    service_password: Password
+    metadata_secret: Password
+    admin_rc_file: Name
 
 
 class VolumeDisk(Model):
     device: str = Field(pattern=r"^/dev/[a-z]+[a-z0-9]*$")
-    size_gb: int = Field(ge=2, le=2048)
-    volume_group: str = Field(pattern=r"^[A-Za-z0-9+_.\-]+$")
+    size_gb: Int = Field(ge=2, le=2048)
+    volume_group: Name
 
 
 class Capabilities(Model):
@@ -47,15 +120,15 @@ class Host(Model):
     name: str = Field(pattern=HOSTNAME)
     os: Literal["ubuntu-24.04", "debian-13"]
     user: str = Field(pattern=r"^[a-z_][a-z0-9_-]*$")
-    memory_mb: int = Field(ge=2048)
-    cpus: int = Field(ge=1)
+    memory_mb: Int = Field(ge=2048)
+    cpus: Int = Field(ge=1)
     accelerator: Literal["auto", "kvm", "tcg"]
     volume_disk: VolumeDisk
     capabilities: Capabilities
 
 
 class Interface(Model):
-    interface: str
+    interface: Name
     cidr: IPv4Network
     address: IPv4Address
     mac: str = Field(pattern=MAC)
@@ -66,19 +139,19 @@ class PublicInterface(Interface):
 
 
 class FixedNetwork(Model):
-    name: str
-    subnet: str
+    name: Name
+    subnet: Name
     cidr: IPv4Network
     dns: IPv4Address
 
 
 class FloatingNetwork(Model):
-    network: str
-    subnet: str
+    network: Name
+    subnet: Name
     cidr: IPv4Network
     first_ip: IPv4Address
-    physical_network: str
-    bridge: str
+    physical_network: Name
+    bridge: Name
 
 
 class Network(Model):
@@ -87,72 +160,72 @@ class Network(Model):
     management_mac: str = Field(pattern=MAC)
     fixed: FixedNetwork
     floating: FloatingNetwork
-    router: str
+    router: Name
 
 
 class MySQL(Model):
-    root_password: str = Field(min_length=1)
+    root_password: Password
     bind_address: IPv4Address
-    port: int = Field(ge=1, le=65535)
-    database: str
-    service_password: str = Field(min_length=1)
-    databases: list[str] = Field(min_length=1)
+    port: Int = Field(ge=1, le=65535)
+    database: Name
+    service_password: Password
+    databases: list[Name] = Field(min_length=1)
 
 
 class RabbitMQ(Model):
-    user: str
-    password: str = Field(min_length=1)
-    port: int = Field(ge=1, le=65535)
+    user: Name
+    password: Password
+    port: Int = Field(ge=1, le=65535)
 
 
 class Identity(Model):
-    user: str
-    password: str = Field(min_length=1)
-    project: str
-    role: str
-    implied_role: str
-    ec2_credentials: bool
-    rc_file: str
+    user: Name
+    password: Password
+    project: Name
+    role: Name
+    implied_role: Name
+    ec2_credentials: Bool
+    rc_file: Name
 
 
 class Cirros(Model):
-    version: str
-    url: str = Field(pattern=r"^https?://")
-    checksums: str = Field(pattern=r"^https?://")
-    login_user: str
+    version: Name
+    url: Url
+    checksums: Url
+    login_user: Name
 
 
 class OfflineImage(Model):
     """The kit's own guest on the lab host: kernel, ramdisk and disk, as the tutorial's UEC."""
 
-    kernel: str = Field(pattern=r"^/")
-    ramdisk: str = Field(pattern=r"^/")
-    disk: str = Field(pattern=r"^/")
+    kernel: HostPath
+    ramdisk: HostPath
+    disk: HostPath
 
 
 class Image(Model):
-    name: str
+    name: Name
     source: Literal["offline", "cirros"]
-    login_user: str
+    login_user: Name
     offline: OfflineImage
     cirros: Cirros
 
 
 class Instance(Model):
-    name: str
-    flavor: str
-    flavor_ram_mb: int = Field(ge=64)
-    flavor_disk_gb: int = Field(ge=0)
-    flavor_vcpus: int = Field(ge=1)
-    keypair: str
-    private_key: str
-    security_group: str
+    name: Name
+    flavor: Name
+    flavor_ram_mb: Int = Field(ge=64)
+    flavor_disk_gb: Int = Field(ge=0)
+    flavor_vcpus: Int = Field(ge=1)
+    keypair: Name
+    private_key: Name
+    security_group: Name
 
 
 class Volume(Model):
-    name: str
-    size_gb: int = Field(ge=1)
-    zone: str
+    name: Name
+    size_gb: Int = Field(ge=1)
+    zone: Name
     device: str = Field(pattern=r"^/dev/vd[b-z]$")
 
 
@@ -168,6 +241,17 @@ class Provider(Model):
     # A provider's own keys (ssh_port, ...) stay free-form: each provider documents its own.
     model_config = ConfigDict(extra="allow", frozen=True)
     overrides: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _ssh_port(cls, data: Any) -> Any:
+        """ssh_port, where a provider has one, is a real port (0 must not mean 'default')."""
+        if isinstance(data, dict) and "ssh_port" in data:
+            port = _whole_number(data["ssh_port"])
+            if not 1 <= int(port) <= 65535:
+                raise ValueError(f"ssh_port: {port} is not a port between 1 and 65535")
+            data = {**data, "ssh_port": int(port)}
+        return data
 
 
 class Settings(Model):

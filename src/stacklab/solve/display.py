@@ -1,8 +1,14 @@
-"""What `stacklab solve` shows while it runs: a bar per lab and per step, a line per step."""
+"""What `stacklab solve` shows while it runs: a bar per lab and per step, a line per step.
+
+It shows a step's id, title, outcome and time, never a command or its output (those go
+to the private log); titles come from the step files and go through the redaction
+filter like every other text the kit prints.
+"""
 
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -13,6 +19,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from stacklab.grading.redact import redact
 from stacklab.solve.model import LabSolution, Outcome, Step
 from stacklab.solve.runner import RunReport
 
@@ -30,16 +37,18 @@ class RichReporter:
         self.progress.start()
 
     def lab_started(self, solution: LabSolution) -> None:
-        self.console.print(f"[bold]lab {solution.lab.number}[/bold] {solution.lab.title}")
+        self.console.print(f"[bold]lab {solution.lab.number}[/bold] {redact(solution.lab.title)}",
+                           highlight=False, markup=True)
         self.progress.update(self.labs, description=f"lab {solution.lab.number}")
         self.progress.reset(self.steps, total=max(len(solution.steps), 1),
                             description="steps")
 
     def step_started(self, step: Step, phase: str) -> None:
-        self.progress.update(self.steps, description=f"{step.id} ({phase})")
+        self.progress.update(self.steps, description=f"{redact(step.id)} ({phase})")
 
     def step_finished(self, step: Step, outcome: Outcome, seconds: float) -> None:
-        self.console.print(f"  {MARK[outcome]} {step.id:<28} {step.title}  "
+        self.console.print(f"  {MARK[outcome]} {redact(step.id):<28} "
+                           f"{escape(redact(step.title))}  "
                            f"[dim]{outcome.value}, {seconds:.1f}s[/dim]", highlight=False,
                            soft_wrap=True)
         self.progress.advance(self.steps)

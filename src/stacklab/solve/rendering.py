@@ -3,11 +3,19 @@
 A string that is one whole ``{{ expression }}`` becomes the expression's value (a list, a
 mapping, a number), so a step can take e.g. its services from the profile; any other
 string is rendered as a template. Unknown names are errors, never empty strings.
+
+Settings values are pasted into shell commands, SQL, URLs and INI files. The schema
+allows only names, addresses, numbers and passwords of safe characters in them
+(settings/schema.py); :func:`context` checks that again before any step is rendered, so
+a value that would be read as shell syntax (a quote, ';', '$', '`', a newline …) stops
+the run with the key's name instead of being pasted. A step that must pass free text to
+a shell uses the ``sh`` filter (``{{ value | sh }}``: quoted as one word).
 """
 
 from __future__ import annotations
 
 import re
+import shlex
 from ipaddress import IPv4Network, ip_address, ip_network
 from typing import Any
 
@@ -21,11 +29,17 @@ WHOLE_EXPRESSION = re.compile(r"^\{\{(?P<expr>(?:(?!\{\{|\}\}).)*)\}\}$", re.DOT
 
 ENV = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
                          autoescape=False)
+ENV.filters["sh"] = lambda value: shlex.quote(str(value))
+
+# Characters that a shell, SQL string or INI file would read as syntax, not as data.
+SHELL_SYNTAX = re.compile(r"[\s'\"`$\\;&|<>(){}*?!#%@,\[\]]")
+NOT_PASTED = ("providers", "boxes")  # read by the Vagrantfile only, never by a step
 
 
 def context(settings: Settings, profile: Profile, *, ssh_user: str) -> dict[str, Any]:
     """Everything a step may name: the settings' sections, ``profile`` and helpers."""
     s = settings.as_dict()
+    refuse_shell_syntax(s)
     caps = s["host"]["capabilities"]
     controller = s["host"]["name"]
     region = s["openstack"]["region"]
@@ -82,6 +96,30 @@ def context(settings: Settings, profile: Profile, *, ssh_user: str) -> dict[str,
         "service_auth": service_auth,
         "authtoken": authtoken,
     }
+
+
+def refuse_shell_syntax(values: Any, key: str = "") -> None:
+    """Stop with the key's name when a settings value would be read as shell syntax."""
+    if isinstance(values, dict):
+        for name, value in values.items():
+            if not key and name in NOT_PASTED:
+                continue
+            refuse_shell_syntax(value, f"{key}.{name}" if key else str(name))
+    elif isinstance(values, list):
+        for i, value in enumerate(values):
+            refuse_shell_syntax(value, f"{key}.{i}")
+    elif isinstance(values, str):
+        found = SHELL_SYNTAX.search(values)  # '/' and ':' (paths, URLs, CIDRs) are data
+        if found and not _url(key, values):
+            raise StacklabError(f"settings: {key} holds {found.group()!r}, which the solutions "
+                                "would paste into a shell command",
+                                "use letters, digits and _ . - only in names")
+
+
+def _url(key: str, value: str) -> bool:
+    # cirros URLs may hold '%' escapes; they are pasted inside single quotes
+    return key.startswith("image.cirros.") and value.startswith(("http://", "https://")) \
+        and "'" not in value
 
 
 def shell_helpers(s: dict[str, Any]) -> dict[str, str]:

@@ -104,3 +104,44 @@ def test_a_malformed_entry_names_its_line(tmp_path, name, text, line, words):
 def test_an_empty_inventory_is_an_error(tmp_path):
     with pytest.raises(InventoryError, match="no hosts"):
         load_inventory(write(tmp_path, "a.txt", "# nobody yet\n"))
+
+
+def test_a_sentence_is_not_a_host(tmp_path):
+    with pytest.raises(InventoryError) as caught:
+        load_inventory(write(tmp_path, "a.txt", "alice ssh://v@h\nthis is not a host line\n"))
+    assert caught.value.line == 2 and "ssh://user@host" in caught.value.message
+
+
+def test_one_bad_line_of_ten_thousand_stops_everything(tmp_path):
+    lines = [f"s{i} ssh://vagrant@10.1.{i // 250}.{i % 250 + 1}" for i in range(9999)]
+    path = write(tmp_path, "a.txt", "\n".join([*lines, "oops"]) + "\n")
+    with pytest.raises(InventoryError) as caught:
+        load_inventory(path)
+    assert caught.value.line == 10000
+
+
+@pytest.mark.parametrize("text", ["alice ssh://v@h provider=cloud\n",
+                                  "[c]\nalice ansible_host=h stacklab_provider=cloud\n"])
+def test_an_unknown_provider_is_refused(tmp_path, text):
+    with pytest.raises(InventoryError, match="unknown provider 'cloud'") as caught:
+        load_inventory(write(tmp_path, "a.ini" if "[" in text else "a.txt", text),
+                       providers=["vagrant", "container"])
+    assert "container" in caught.value.hint
+
+
+def nested_groups(depth: int) -> str:
+    """Each level's two groups both contain both groups of the level below: a host in g0
+    is reached along 2**depth paths of parents."""
+    text = ["[g0]", "alice ansible_host=10.0.0.1", "[g0:vars]", "ansible_user=deep"]
+    for level in range(1, depth):
+        for name in (f"g{level}", f"g{level}b"):
+            text += [f"[{name}:children]", f"g{level - 1}", f"g{level - 1}b"]
+    text += [f"[g{depth - 1}:vars]", "ansible_port=2222"]
+    return "\n".join(text) + "\n"
+
+
+def test_nested_ini_groups_are_expanded_once_each(tmp_path):
+    # walked path by path (as before) 60 levels are about 2**60 visits and never end;
+    # worked out once per group they are 120
+    (alice,) = load_inventory(write(tmp_path, "deep.ini", nested_groups(60)))
+    assert (alice.user, alice.port) == ("deep", 2222)
