@@ -326,14 +326,15 @@ def _unjudged(result: RunResult) -> int:
 
 def _better(first: RunResult, second: RunResult) -> RunResult:
     """The attempt that judged more checks (the later one when they judged as many), its
-    reason saying that there were two."""
+    reason saying that there were two, and what the other one met when it differs."""
     best = first if _unjudged(first) < _unjudged(second) else second
-    if not not_fully_graded(best):
+    why = not_fully_graded(best)
+    if not why:
         return best
-    other = second if best is first else first
-    return replace(best, reason=f"{best.reason or not_fully_graded(best)} (2 attempts; the "
-                                f"{'first' if other is first else 'second'}: "
-                                f"{not_fully_graded(other)})")
+    other = not_fully_graded(second if best is first else first)
+    which = "first" if best is second else "second"
+    also = "" if other == why else f"; the {which}: {other}"
+    return replace(best, reason=f"{best.reason or why} (2 attempts{also})")
 
 
 def _marked(result: RunResult) -> RunResult:
