@@ -4,6 +4,9 @@ tests/integration/grading runs them against real sshd hosts)."""
 from __future__ import annotations
 
 import json
+import os
+import signal
+import time
 from dataclasses import replace
 
 import pytest
@@ -197,3 +200,26 @@ def test_check_and_grade_help_document_their_exit_codes():
         out = CliRunner().invoke(cli, [command, "--help"])
         assert "Exit codes:" in out.output and line in out.output
         assert "130  interrupted (Ctrl-C); 143 stopped by SIGTERM" in out.output
+
+
+@pytest.mark.parametrize("swallowed", [False, True], ids=["raised", "swallowed-by-pytest"])
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_check_stopped_by_a_signal_exits_128_plus_it_and_records_nothing(
+        monkeypatch, tmp_path, signum, code, swallowed):
+    monkeypatch.setenv("STACKLAB_STATE_DIR", str(tmp_path))
+
+    def run_checks(target, labs, **kwargs):
+        try:
+            os.kill(os.getpid(), signum)
+            time.sleep(30)  # the signal ends this at once
+        except KeyboardInterrupt:
+            if not swallowed:
+                raise
+        return fake_result()  # what pytest gives back when a KeyboardInterrupt stopped it
+
+    monkeypatch.setattr("stacklab.grading.runner.run_checks", run_checks)
+    out = CliRunner().invoke(cli, ["check", "3", "--host", "ssh://vagrant@127.0.0.1:2222"])
+    assert out.exit_code == code, out.output
+    assert f"stacklab: interrupted by {signal.Signals(signum).name}" in out.output
+    assert read_progress() == {}
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
