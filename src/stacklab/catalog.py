@@ -7,6 +7,7 @@ takes its number, slug and title from here.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from stacklab.errors import StacklabError
@@ -78,6 +79,15 @@ def select(spec: str | None) -> list[Lab]:
         else:
             chosen.add(lab(part).number)
     return [LABS[n - 1] for n in sorted(chosen)]
+
+
+def pick(labs: Iterable[int | str | Lab] | str | None) -> list[Lab]:
+    """The labs a caller names, in order, each once: a spec for :func:`select` ('3-7',
+    'all', None = all) or lab numbers and :class:`Lab` objects, as the runners take them."""
+    if labs is None or isinstance(labs, str):
+        return select(labs)
+    chosen = {item if isinstance(item, Lab) else lab(item) for item in labs}
+    return sorted(chosen, key=lambda one: one.number)
 
 
 def _no_such_lab(given: object) -> StacklabError:

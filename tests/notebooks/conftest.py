@@ -13,6 +13,12 @@ sys.path.insert(0, str(HERE))
 from loopback_sshd import available, loopback_sshd  # noqa: E402
 
 
+@pytest.fixture(autouse=True)
+def state_dir(tmp_path, monkeypatch):
+    """%check records progress: in a folder of the test's own, not the real user's."""
+    monkeypatch.setenv("STACKLAB_STATE_DIR", str(tmp_path / "state"))
+
+
 @pytest.fixture
 def shell():
     """An IPython shell; `magics(session)` registers the kit's magics on it."""

@@ -25,6 +25,9 @@ def up(provider: str, solve_until: str | None) -> None:
 
     Its host name, addresses and second disk come from the settings file.
     """
+    from stacklab.cli.options import check_up_inputs
+
+    check_up_inputs(provider, solve_until)  # bad settings or lab: stop before starting
     if provider == "auto":
         provider = _pick_provider()
         click.echo(f"stacklab: using the {provider} provider (see `stacklab doctor`)")

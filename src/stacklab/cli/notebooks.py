@@ -91,8 +91,10 @@ def open_notebooks(instructor: bool, provider: str | None, print_command: bool,
     import shlex
 
     from stacklab.notebooks.launch import jupyterlab_command, running_provider
+    from stacklab.settings import load_settings
 
     chosen = _known_provider(provider) if provider else running_provider()
+    load_settings(chosen)  # a bad value stops here, not in the first cell that runs
     command, folder = jupyterlab_command(kit_root(), chosen, instructor=instructor,
                                          extra=list(jupyter_args))
     if print_command:

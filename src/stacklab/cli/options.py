@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
 import click
 
+from stacklab.errors import StacklabError
 from stacklab.hosts.target import Target, default_target
 
 
@@ -28,3 +30,40 @@ def resolve_target(host_url: str | None, local: bool) -> Target:
     if host_url:
         return Target.from_url(host_url)
     return default_target()
+
+
+class Seconds(click.ParamType):
+    """A time limit in seconds: a finite number within [low, high]. Anything else (nan, inf,
+    0, a negative number, a word) stops the command with one line naming the option."""
+
+    name = "seconds"
+
+    def __init__(self, low: float, high: float) -> None:
+        self.low, self.high = low, high
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> float:
+        try:
+            seconds = float(value)
+        except (TypeError, ValueError):
+            seconds = math.nan
+        if not (math.isfinite(seconds) and seconds > 0 and self.low <= seconds <= self.high):
+            option = param.opts[0] if param is not None and param.opts else "time limit"
+            raise StacklabError(f"{option} {value}: not a usable time limit",
+                                f"give a number of seconds from {self.low:g} to "
+                                f"{self.high:g}")
+        return seconds
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        return "SECONDS"
+
+
+def check_up_inputs(provider: str, solve_until: str | None) -> None:
+    """`stacklab up`'s inputs, checked before anything starts: the settings its lab host
+    will use (a bad value names its key) and the lab of --solve-until."""
+    from stacklab.catalog import lab
+    from stacklab.settings import load_settings
+
+    load_settings("container" if provider == "container" else "vagrant")
+    if solve_until is not None:
+        lab(solve_until)

@@ -26,15 +26,20 @@ from stacklab.grading.markers import (
 )
 from stacklab.grading.model import CheckResult, CheckSpec, ClassReport, RunResult
 
-if TYPE_CHECKING:  # the runner imports pytest plugins: load it only when used
-    from stacklab.grading.runner import grade_class, run_checks
+if TYPE_CHECKING:  # the runners import pytest plugins: load them only when used
+    from stacklab.grading.classrun import grade_class
+    from stacklab.grading.runner import run_checks
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("run_checks", "grade_class"):
-        from stacklab.grading import runner
+    if name == "run_checks":
+        from stacklab.grading.runner import run_checks
 
-        return getattr(runner, name)
+        return run_checks
+    if name == "grade_class":
+        from stacklab.grading.classrun import grade_class
+
+        return grade_class
     if name == "render_lab_html":
         from stacklab.outputs.html import render_lab
 

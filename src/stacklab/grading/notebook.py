@@ -1,15 +1,23 @@
-"""What a notebook's `%check N` calls: check one lab, remember it, show it as a table.
+"""What a notebook's `%check N` runs: check one lab, record it, show it as a table.
 
     from stacklab.grading.notebook import check_lab
     check_lab(3)          # in a cell: renders the lab's checks as an HTML table
+
+The `%check` magic (stacklab.notebooks.checking) picks the host and hands over the
+notebook's own SSH connection; the run, the recorded progress (what `stacklab labs` shows)
+and the table are this module's, the same as `stacklab check`'s.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from stacklab.grading.model import RunResult
 from stacklab.hosts.target import Target
+
+if TYPE_CHECKING:
+    import paramiko
 
 
 @dataclass(frozen=True)
@@ -35,16 +43,18 @@ class LabCheck:
 
 
 def check_lab(lab: int, target: Target | None = None, *, timeout: float | None = 300,
-              check_timeout: float = 60.0, record: bool = True) -> LabCheck:
-    """Run lab `lab`'s checks as a learner sees them (no hidden checks) and record progress."""
+              check_timeout: float = 60.0, record: bool = True,
+              client: paramiko.SSHClient | None = None) -> LabCheck:
+    """Run lab `lab`'s checks as a learner sees them (no hidden checks) and record progress.
+
+    `client`: the notebook's SSH connection to `target`, used instead of a new one.
+    """
     from stacklab.grading.runner import run_checks
     from stacklab.hosts.target import default_target
+    from stacklab.progress import record_run
 
     result = run_checks(target or default_target(), [lab], timeout=timeout,
-                        check_timeout=check_timeout, include_hidden=False)
-    if record and result.checks:
-        from stacklab.progress import record as remember
-
-        got, best = result.lab_points(lab)
-        remember(lab, got, best, sum(c.ok for c in result.checks), len(result.checks))
+                        check_timeout=check_timeout, include_hidden=False, client=client)
+    if record:
+        record_run(result)
     return LabCheck(lab, result)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from stacklab import paths
-from stacklab.catalog import Lab, select
+from stacklab.catalog import Lab, pick
 from stacklab.errors import StacklabError
 from stacklab.grading import transport
 from stacklab.grading.model import CheckResult, CheckSpec, RunResult
@@ -49,13 +49,6 @@ def grader_files(labs: Iterable[Lab]) -> list[Path]:
         raise StacklabError(f"grader module(s) missing: {', '.join(missing)}",
                             f"the checkout's {folder} is incomplete")
     return files
-
-
-def _labs(labs: Iterable[int | Lab] | str | None) -> list[Lab]:
-    if labs is None or isinstance(labs, str):
-        return select(labs)
-    chosen = [lab if isinstance(lab, Lab) else select(str(lab))[0] for lab in labs]
-    return sorted(set(chosen), key=lambda lab: lab.number)
 
 
 def _pytest(args: list[str], control: RunControl) -> tuple[int, str]:
@@ -93,7 +86,7 @@ def _environ(**values: str):
 def collect_specs(labs: Iterable[int | Lab] | str | None = None, *, provider: str = "vagrant",
                   include_hidden: bool = True) -> list[CheckSpec]:
     """Every check the selected labs declare (no host is contacted)."""
-    chosen = _labs(labs)
+    chosen = pick(labs)
     control = RunControl(include_hidden=include_hidden, summary=False)
     args = ["--collect-only", f"--stacklab-provider={provider}"]
     code, output = _pytest(args + [str(f) for f in grader_files(chosen)], control)
@@ -119,7 +112,7 @@ def run_checks(target: Target, labs: Iterable[int | Lab] | str | None = None, *,
     uses it instead of opening its own, and leaves it open. ``connections`` in the result
     counts only the connections the run opened itself.
     """
-    chosen = _labs(labs)
+    chosen = pick(labs)
     numbers = [lab.number for lab in chosen]
     started = time.monotonic()
     control = RunControl(check_timeout=check_timeout, include_hidden=include_hidden,
@@ -181,10 +174,3 @@ def run_on_host(host, spec: str, labs: list[Lab], *, name: str, url: str, provid
 def _last_line(output: str) -> str:
     lines = [line.strip() for line in output.splitlines() if line.strip()]
     return lines[-1] if lines else ""
-
-
-def grade_class(*args, **kwargs):
-    """See :func:`stacklab.grading.classrun.grade_class`."""
-    from stacklab.grading.classrun import grade_class as run
-
-    return run(*args, **kwargs)

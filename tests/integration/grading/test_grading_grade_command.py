@@ -1,4 +1,5 @@
-"""`stacklab grade` end to end against sshd hosts: every format written, the dead host too."""
+"""`stacklab grade` end to end against sshd hosts: every format written, the dead host too
+(tried twice, then named in the summary: exit 3)."""
 
 from __future__ import annotations
 
@@ -28,8 +29,9 @@ def test_grade_writes_every_report(ssh_lab, solved_replay, tmp_path):
     out_dir = tmp_path / "grades"
     result = CliRunner().invoke(cli, ["grade", "-i", str(inventory), "--labs", "3-4",
                                       "--jobs", "3", "--timeout", "60", "--out", str(out_dir)])
-    assert result.exit_code == 0, result.output
-    assert "carol (unreachable)" in result.output
+    assert result.exit_code == 3, result.output  # carol was not graded, even on her retry
+    assert "  carol: unreachable: " in result.output
+    assert "stacklab: 1 of 3 host(s) not fully graded" in result.output
     files = sorted(p.name for p in out_dir.iterdir())
     assert files == ["grades.csv", "grades.html", "grades.json", "grades.txt", "grades.xml"]
     suites = {s.name: s for s in JUnitXml.fromfile(str(out_dir / "grades.xml"))}
@@ -38,3 +40,4 @@ def test_grade_writes_every_report(ssh_lab, solved_replay, tmp_path):
     rows = {r["student"]: r for r in csv.DictReader((out_dir / "grades.csv").open())}
     assert rows["alice"]["total"] == rows["(maximum)"]["total"]
     assert rows["carol"]["total"] == "0" and "connection refused" in rows["carol"]["reason"]
+    assert "2 attempts" in rows["carol"]["reason"]
