@@ -155,7 +155,7 @@ def _drain(worker: _Worker, ready: list, emit: Callable[[Event], None]) -> bool:
 
 def _partial(worker: _Worker, specs: list[CheckSpec], status: str, reason: str) -> RunResult:
     done = {c.key for c in worker.checks}
-    rest = [CheckResult.not_run(s, f"not run: {reason}") for s in specs if s.key not in done]
+    rest = [CheckResult.unjudged(s, f"not checked: {reason}") for s in specs if s.key not in done]
     return RunResult(name=worker.target.name, url=worker.target.url,
                      labs=sorted({s.lab for s in specs} | {c.lab for c in worker.checks}),
                      checks=worker.checks + rest, status=status, reason=reason,  # type: ignore[arg-type]

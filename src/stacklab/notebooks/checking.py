@@ -23,7 +23,7 @@ def check_lab(session, number: int) -> str:
         reason = "dry run: no lab host, nothing was checked"
         specs = collect_specs([lab], provider=target.provider, include_hidden=True)
         result = RunResult(name=target.name, url="dry run", labs=[lab.number],
-                           checks=[CheckResult.not_run(spec, reason) for spec in specs])
+                           checks=[CheckResult.unjudged(spec, reason) for spec in specs])
     else:
         result = run_checks(target, [lab.number], client=session.ssh_client())
     return render_lab_html(result, lab.number)
