@@ -23,7 +23,8 @@ def test_mariadb_listens_on_all_addresses(host, settings):
 @check(points=3, title="root logs in over the lab network with the tutorial's password",
        hint="tutorial §3: GRANT ALL PRIVILEGES ON *.* TO 'root'@'%' WITH GRANT OPTION; "
             "SET PASSWORD FOR 'root'@'%' to mysql.root_password of the settings; and MariaDB "
-            "must listen on the lab address")
+            "must listen on the lab address",
+       needs=("03.mariadb_listens_on_all_addresses",))
 def test_root_logs_in_from_the_lab_network(host, settings):
     login = mysql.network_login(host, str(settings.network.public.address),
                                 settings.mysql.port, "root", settings.mysql.root_password)
