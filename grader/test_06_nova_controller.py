@@ -14,7 +14,8 @@ def _nova(host):
 
 
 @check(points=1, title="Nova's databases exist",
-       hint="CREATE DATABASE nova_api; nova; nova_cell0 and grant the nova user on each")
+       hint="CREATE DATABASE nova_api; nova; nova_cell0 and grant the nova user on each",
+       needs=("03.nova_database_exists",))
 def test_nova_databases_exist(host, settings):
     mysql.expect_databases(host, settings, "nova")
 

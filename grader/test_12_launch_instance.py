@@ -79,7 +79,8 @@ def test_instance_is_active_as_the_tutorial_says(cloud, settings):
 
 @check(points=1, title="the instance runs on this compute host",
        hint="nova-compute must be up (lab 9's smileys) for the scheduler to pick it",
-       needs=("12.instance_is_active_as_the_tutorial_says",))
+       needs=("12.instance_is_active_as_the_tutorial_says",
+              "04.host_is_named_as_in_the_tutorial"))
 def test_instance_runs_on_the_compute_host(host, cloud):
     server = cloud.require_instance()
     expect(server["host"] and server["host"] == system.hostname(host),

@@ -109,7 +109,6 @@ def test_no_password_key_or_token_in_any_output(monkeypatch, tmp_path):
         f"@{settings.network.public.address}/nova_api", "@db.invalid/nova_api")
     state.mysql_root_hosts = ["localhost"]
     state.rabbit_users.pop(settings.rabbitmq.user)
-    state.logins["user"] = False
     token = "gAAAAABmZ1exampleFernetTokenValue123"
     state.home[settings.identity.rc_file] += f"export OS_TOKEN={token}\n"
     state.home[settings.identity.rc_file] = state.home[settings.identity.rc_file].replace(
