@@ -131,3 +131,19 @@ def test_a_login_that_got_no_answer_is_tried_again_while_time_remains(monkeypatc
     tries.clear()
     refused = program.login(OpenStack, config, "admin", time.monotonic() + 0.01)
     assert isinstance(refused, ConnectTimeout)  # no time left: the last answer stands
+
+
+def test_a_broker_that_does_not_answer_is_no_verdict_on_the_user():
+    import socket
+
+    from stacklab.grading.remote.amqp_login import login
+
+    silent = socket.socket()  # accepts (the kernel does) but never speaks AMQP
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(1)
+    try:
+        answer = login("127.0.0.1", silent.getsockname()[1], "openstack", "pw", timeout=0.3)
+    finally:
+        silent.close()
+    assert answer["ok"] is False and answer["unanswered"] is True
+    assert "did not answer within 0.3 s" in answer["detail"]
