@@ -14,7 +14,8 @@ def test_host_is_named_as_in_the_tutorial(host, settings):
 @check(points=2, title="the host name resolves through /etc/hosts to the lab address",
        hint="tutorial §4: put '{s.network.public.address} {s.host.name}' in /etc/hosts, "
             "before any other line for that name (Debian/Ubuntu add 127.0.1.1 for it), or "
-            "RabbitMQ will not start")
+            "RabbitMQ will not start",
+       needs=("04.host_is_named_as_in_the_tutorial",))
 def test_host_name_resolves_to_the_lab_address(host, settings):
     name = system.hostname(host)
     entry = system.resolve_in_hosts_file(host, name)
@@ -26,7 +27,8 @@ def test_host_name_resolves_to_the_lab_address(host, settings):
 
 @check(points=2, title="RabbitMQ is running",
        hint="tutorial §4: `apt-get install rabbitmq-server`; `journalctl -u rabbitmq-server` "
-            "says why it stopped (often the host name)")
+            "says why it stopped (often the host name)",
+       needs=("04.host_name_resolves_to_the_lab_address",))
 def test_rabbitmq_is_running(host):
     active, enabled = system.service_state(host, "rabbitmq-server")
     expect(active == "active", found=f"rabbitmq-server is {active} ({enabled})")
@@ -34,7 +36,8 @@ def test_rabbitmq_is_running(host):
 
 @check(points=2, title="RabbitMQ listens on the AMQP port {s.rabbitmq.port}",
        hint="RabbitMQ must listen on the lab address (or all addresses); see "
-            "/etc/rabbitmq/rabbitmq.conf (listeners.tcp)")
+            "/etc/rabbitmq/rabbitmq.conf (listeners.tcp)",
+       needs=("04.rabbitmq_is_running",))
 def test_rabbitmq_listens_on_amqp_port(host, settings):
     port = settings.rabbitmq.port
     found = system.listeners_on(host, port)
@@ -45,7 +48,8 @@ def test_rabbitmq_listens_on_amqp_port(host, settings):
 
 @check(points=3, title="the services' RabbitMQ user logs in",
        hint="rabbitmqctl add_user {s.rabbitmq.user} (its password is rabbitmq.password in "
-            "the settings); rabbitmqctl set_permissions {s.rabbitmq.user} '.*' '.*' '.*'")
+            "the settings); rabbitmqctl set_permissions {s.rabbitmq.user} '.*' '.*' '.*'",
+       needs=("04.rabbitmq_listens_on_amqp_port",))
 def test_services_user_logs_in(host, settings):
     ok, detail = rabbitmq.login(host, str(settings.network.public.address),
                                 settings.rabbitmq.port, settings.rabbitmq.user,

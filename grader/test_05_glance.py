@@ -35,7 +35,8 @@ def test_service_databases_exist(host, settings):
        hint="keystone-manage bootstrap --bootstrap-password <openstack.admin_password> "
             "--bootstrap-public-url http://{s.network.public.address}:5000/v3 "
             "--bootstrap-region-id {s.openstack.region}; Keystone runs under uwsgi (Debian) "
-            "or apache (Ubuntu)")
+            "or apache (Ubuntu)",
+       needs=("03.mariadb_listens_on_all_addresses", "04.host_name_resolves_to_the_lab_address"))
 def test_admin_logs_in_to_keystone(cloud, settings):
     ok, error = cloud.login("admin")
     expect(ok, found=f"admin at http://{settings.network.public.address}:5000/v3: {error}")
@@ -43,7 +44,8 @@ def test_admin_logs_in_to_keystone(cloud, settings):
 
 @check(points=2, title="Keystone's public endpoint is the lab address, port 5000",
        hint="the identity endpoint comes from `keystone-manage bootstrap`; region and URL "
-            "must match the settings (openstack endpoint list)")
+            "must match the settings (openstack endpoint list)",
+       needs=("05.admin_logs_in_to_keystone",))
 def test_identity_endpoint_is_registered(cloud, settings):
     _endpoint_check(cloud, settings, "identity", 5000)
 
@@ -51,7 +53,8 @@ def test_identity_endpoint_is_registered(cloud, settings):
 @check(points=2, title="Placement is registered at the lab address, port 8778",
        hint="openstack service create --name placement placement; openstack endpoint create "
             "--region {s.openstack.region} placement public "
-            "http://{s.network.public.address}:8778 (and internal, admin)")
+            "http://{s.network.public.address}:8778 (and internal, admin)",
+       needs=("05.admin_logs_in_to_keystone",))
 def test_placement_endpoint_is_registered(cloud, settings):
     _endpoint_check(cloud, settings, "placement", 8778)
 
@@ -59,14 +62,16 @@ def test_placement_endpoint_is_registered(cloud, settings):
 @check(points=2, title="Glance is registered at the lab address, port 9292",
        hint="openstack service create --name glance image; openstack endpoint create "
             "--region {s.openstack.region} image public "
-            "http://{s.network.public.address}:9292 (and internal, admin)")
+            "http://{s.network.public.address}:9292 (and internal, admin)",
+       needs=("05.admin_logs_in_to_keystone",))
 def test_glance_endpoint_is_registered(cloud, settings):
     _endpoint_check(cloud, settings, "image", 9292)
 
 
 @check(points=2, title="the Image API answers",
        hint="glance-api must run (systemctl status glance-api) and its [keystone_authtoken] "
-            "must point at Keystone")
+            "must point at Keystone",
+       needs=("05.admin_logs_in_to_keystone",))
 def test_image_api_answers(cloud):
     expect(cloud.error("images") is None, found=f"listing images: {cloud.error('images')}")
 

@@ -14,7 +14,8 @@ def _nova(host):
 
 
 @check(points=1, title="Nova's databases exist",
-       hint="CREATE DATABASE nova_api; nova; nova_cell0 and grant the nova user on each")
+       hint="CREATE DATABASE nova_api; nova; nova_cell0 and grant the nova user on each",
+       needs=("03.nova_database_exists",))
 def test_nova_databases_exist(host, settings):
     mysql.expect_databases(host, settings, "nova")
 
@@ -60,7 +61,8 @@ def test_nova_uses_mariadb(host, settings):
 @check(points=2, title="nova.conf: Nova finds Glance",
        hint="tutorial §6 --glance_api_servers: [glance] api_servers = "
             "http://{s.network.public.address}:9292 "
-            "(or leave it unset and let Nova use the catalog's image endpoint)")
+            "(or leave it unset and let Nova use the catalog's image endpoint)",
+       needs=("05.glance_endpoint_is_registered",))
 def test_nova_finds_glance(host, settings, request):
     servers = _nova(host).list("glance", "api_servers")
     if servers:
@@ -88,7 +90,8 @@ def test_nova_sends_service_user_tokens(host):
 @check(points=1, title="Nova's service user holds the service role",
        hint="openstack role add --project service --user nova service: since 2023.2 Cinder "
             "lets only a service delete a volume's attachment, so without it a detach stops at "
-            "'detaching' (lab 14)")
+            "'detaching' (lab 14)",
+       needs=("05.admin_logs_in_to_keystone",))
 def test_nova_user_holds_the_service_role(host, cloud):
     username = _nova(host).get("service_user", "username") or "nova"
     users = {u["id"] for u in cloud.named("users", username)}
@@ -121,7 +124,8 @@ def test_nova_auth_sections_match_the_cloud(host, settings):
 
 
 @check(points=2, title="the Compute API answers",
-       hint="nova-api must run and reach MariaDB and Keystone (journalctl -u nova-api)")
+       hint="nova-api must run and reach MariaDB and Keystone (journalctl -u nova-api)",
+       needs=("05.admin_logs_in_to_keystone",))
 def test_compute_api_answers(cloud):
     error = cloud.error("compute_services")
     expect(error is None, found=f"listing compute services: {error}")

@@ -1,7 +1,9 @@
 """Lab 8, the compute host: tutorial §8 (nova-compute with QEMU, open-iscsi)."""
 
 from stacklab.grading import check, expect, not_verified
-from stacklab.grading.resources import services, system
+from stacklab.grading.resources import kernel, services, system
+
+INITIATOR_NAME = "/etc/iscsi/initiatorname.iscsi"
 
 
 @check(points=2, title="nova-compute runs its guests with the host's virt_type",
@@ -33,7 +35,8 @@ def test_nova_compute_runs(host):
 
 @check(points=2, title="the compute host is a hypervisor of the cloud, up and enabled",
        hint="nova-compute registers itself; then `nova-manage cell_v2 discover_hosts` maps it "
-            "to the cell")
+            "to the cell",
+       needs=("05.admin_logs_in_to_keystone", "04.services_user_logs_in", "08.nova_compute_runs"))
 def test_hypervisor_is_registered(cloud):
     hypervisors = cloud.items("hypervisors")
     expect([h for h in hypervisors if h["state"] == "up" and h["status"] == "enabled"],
@@ -41,10 +44,13 @@ def test_hypervisor_is_registered(cloud):
                                              for h in hypervisors) or "none"))
 
 
-@check(points=1, title="the iSCSI initiator (open-iscsi) is installed",
-       hint="tutorial §8: apt-get install open-iscsi")
-def test_iscsi_initiator_is_installed(host, settings):
-    if settings.host.capabilities.volume_backend == "rbd":
-        not_verified("no iSCSI: this kernel has no iSCSI target/initiator, so the rbd stand-in "
-                     "serves volumes without it")
+@check(points=1, title="the iSCSI initiator (open-iscsi) is installed, with its name",
+       hint="tutorial §8: apt-get install open-iscsi (it writes the initiator's name to "
+            f"{INITIATOR_NAME})")
+def test_iscsi_initiator_is_installed(host):
+    if not kernel.iscsi(host):
+        not_verified("no iSCSI: this kernel has no iSCSI initiator (iscsi_tcp), so nothing can "
+                     "attach an iSCSI target here; the rbd stand-in serves volumes without it")
     expect(system.command_exists(host, "iscsiadm"), found="iscsiadm is not installed")
+    name = system.read_as_root(host, INITIATOR_NAME) or ""
+    expect("InitiatorName=iqn." in name, found=f"{INITIATOR_NAME} names no initiator")

@@ -11,7 +11,8 @@ from stacklab.grading.resources import mysql
        hint="tutorial §9: a service showing XXX is down: restart it (systemctl restart "
             "<binary>) and read its log in /var/log/<project>/; 'disabled' means an "
             "administrator switched it off: openstack compute service set --enable …",
-       success="every service smiles, as in the tutorial's `nova-manage service list`")
+       success="every service smiles, as in the tutorial's `nova-manage service list`",
+       needs=("05.admin_logs_in_to_keystone", "04.services_user_logs_in"))
 def test_every_service_smiles(cloud):
     rows = [smiley.Service.from_snapshot(s) for kind in
             ("compute_services", "volume_services", "network_agents")
@@ -29,7 +30,8 @@ def test_neutron_database_exists(host, settings):
 @check(points=2, title="the network {s.network.fixed.name} has its subnet",
        hint="tutorial §9 `nova-manage network create`: openstack network create "
             "{s.network.fixed.name}; openstack subnet create --network {s.network.fixed.name} "
-            "--subnet-range {s.network.fixed.cidr} {s.network.fixed.subnet}")
+            "--subnet-range {s.network.fixed.cidr} {s.network.fixed.subnet}",
+       needs=("05.admin_logs_in_to_keystone",))
 def test_vmnet_has_its_subnet(cloud, settings):
     fixed = settings.network.fixed
     nets = cloud.named("networks", fixed.name)
@@ -43,7 +45,8 @@ def test_vmnet_has_its_subnet(cloud, settings):
 @check(points=3, title="the external network offers the floating range",
        hint="tutorial §9 `nova-manage floating create --ip_range={s.network.floating.cidr}`: "
             "an external flat network on the provider bridge, and a subnet of the lab network "
-            "whose allocation pool is the floating range (network.floating in the settings)")
+            "whose allocation pool is the floating range (network.floating in the settings)",
+       needs=("05.admin_logs_in_to_keystone",))
 def test_external_network_has_the_floating_range(cloud, settings):
     floating = settings.network.floating
     nets = cloud.named("networks", floating.network)
@@ -68,7 +71,8 @@ def test_external_network_has_the_floating_range(cloud, settings):
 @check(points=2, title="the router joins {s.network.fixed.name} to the external network",
        hint=("openstack router create {s.network.router}; openstack router set --external-gateway "
              "{s.network.floating.network} {s.network.router}; openstack router add subnet "
-             "{s.network.router} {s.network.fixed.subnet}"))
+             "{s.network.router} {s.network.fixed.subnet}"),
+       needs=("09.vmnet_has_its_subnet", "09.external_network_has_the_floating_range"))
 def test_router_joins_vmnet_to_the_outside(cloud, settings):
     name = settings.network.router
     routers = cloud.named("routers", name)

@@ -8,7 +8,8 @@ from stacklab.grading.resources import services, system
 
 @check(points=2, title="the project exists",
        hint="tutorial §10 `nova-manage project create`: openstack project create "
-            "{s.identity.project}")
+            "{s.identity.project}",
+       needs=("05.admin_logs_in_to_keystone",))
 def test_project_exists(cloud, settings):
     expect(cloud.named("projects", settings.identity.project),
            found="projects: " + ", ".join(p["name"] for p in cloud.items("projects")))
@@ -16,7 +17,8 @@ def test_project_exists(cloud, settings):
 
 @check(points=2, title="the user exists",
        hint="tutorial §10 `nova-manage user create`: openstack user create --password-prompt "
-            "{s.identity.user}")
+            "{s.identity.user}",
+       needs=("05.admin_logs_in_to_keystone",))
 def test_user_exists(cloud, settings):
     expect(cloud.named("users", settings.identity.user),
            found="users: " + ", ".join(u["name"] for u in cloud.items("users")))
@@ -25,7 +27,8 @@ def test_user_exists(cloud, settings):
 @check(points=2, title="the user has the tutorial's role on the project",
        hint="tutorial §10 `nova-manage role add`: openstack role create "
             "{s.identity.role}; openstack role add --project {s.identity.project} --user "
-            "{s.identity.user} {s.identity.role}")
+            "{s.identity.user} {s.identity.role}",
+       needs=("10.project_exists", "10.user_exists"))
 def test_user_has_the_role_on_the_project(cloud, settings):
     ident = settings.identity
     users = {u["id"] for u in cloud.named("users", ident.user)}
@@ -40,7 +43,8 @@ def test_user_has_the_role_on_the_project(cloud, settings):
 
 @check(points=1, title="the tutorial's role implies Keystone's admin role",
        hint="the 2012 {s.identity.role} could do everything: openstack implied role create "
-            "{s.identity.role} --implied-role {s.identity.implied_role}")
+            "{s.identity.role} --implied-role {s.identity.implied_role}",
+       needs=("05.admin_logs_in_to_keystone",))
 def test_role_implies_admin(cloud, settings):
     ident = settings.identity
     implied = [i for r in cloud.items("role_inferences") if r["prior"] == ident.role
@@ -51,7 +55,8 @@ def test_role_implies_admin(cloud, settings):
 
 @check(points=3, title="the user logs in to the project",
        hint="the user's password is identity.password in the settings: openstack user set "
-            "--password-prompt {s.identity.user}")
+            "--password-prompt {s.identity.user}",
+       needs=("10.user_has_the_role_on_the_project",))
 def test_user_logs_in(cloud, settings):
     ok, error = cloud.login("user")
     expect(ok, found=f"{settings.identity.user} in {settings.identity.project}: {error}")

@@ -15,7 +15,8 @@ def _image(cloud, settings):
 @check(points=3, title="the tutorial's image is active",
        hint="openstack image create --disk-format qcow2 --container-format bare --public "
             "--file <image file> {s.image.name} (the offline guest also has a kernel and a "
-            "ramdisk, uploaded first)")
+            "ramdisk, uploaded first)",
+       needs=("05.image_api_answers",))
 def test_image_is_active(cloud, settings):
     image = _image(cloud, settings)
     expect(image["status"] == "active", found=f"{image['name']} is {image['status']}")
@@ -29,7 +30,8 @@ def test_image_is_active(cloud, settings):
 
 @check(points=1, title="the project may use the image",
        hint="make it public (--public) or create it as {s.identity.user} in "
-            "{s.identity.project}")
+            "{s.identity.project}",
+       needs=("11.image_is_active", "10.project_exists"))
 def test_image_is_usable_by_the_project(cloud, settings):
     image = _image(cloud, settings)
     project = cloud.project_id(settings.identity.project)
@@ -39,7 +41,8 @@ def test_image_is_usable_by_the_project(cloud, settings):
 
 @check(points=2, title="the image's data is in Glance's file store",
        hint="tutorial §5: Glance keeps images on the local file system "
-            "(filesystem_store_datadir); re-upload the image if its file is missing")
+            "(filesystem_store_datadir); re-upload the image if its file is missing",
+       needs=("11.image_is_active", "05.glance_stores_images_in_files"))
 def test_image_data_is_in_the_file_store(host, cloud, settings):
     image = _image(cloud, settings)
     store = services.glance_store(services.glance(host))

@@ -6,7 +6,8 @@ from stacklab.grading.resources import memo, system
 
 @check(points=1, title="the flavor {s.instance.flavor} is the tutorial's size",
        hint="openstack flavor create --ram {s.instance.flavor_ram_mb} --disk "
-            "{s.instance.flavor_disk_gb} --vcpus {s.instance.flavor_vcpus} {s.instance.flavor}")
+            "{s.instance.flavor_disk_gb} --vcpus {s.instance.flavor_vcpus} {s.instance.flavor}",
+       needs=("06.compute_api_answers",))
 def test_flavor_has_the_tutorial_size(cloud, settings):
     inst = settings.instance
     flavors = cloud.named("flavors", inst.flavor)
@@ -19,7 +20,8 @@ def test_flavor_has_the_tutorial_size(cloud, settings):
 
 @check(points=2, title="the user's keypair exists",
        hint="tutorial §12 `euca-add-keypair`: as {s.identity.user}, "
-            "openstack keypair create {s.instance.keypair} > ~/{s.instance.private_key}")
+            "openstack keypair create {s.instance.keypair} > ~/{s.instance.private_key}",
+       needs=("10.user_logs_in",))
 def test_keypair_exists(cloud, settings):
     expect(cloud.named("keypairs", settings.instance.keypair),
            found=f"{settings.identity.user}'s keypairs: "
@@ -28,7 +30,8 @@ def test_keypair_exists(cloud, settings):
 
 @check(points=2, title="the private key is saved, private, and matches the keypair",
        hint="keep the key the keypair was created with in ~/{s.instance.private_key} and "
-            "`chmod 600` it (ssh refuses keys others can read)")
+            "`chmod 600` it (ssh refuses keys others can read)",
+       needs=("12.keypair_exists",))
 def test_private_key_matches_the_keypair(host, cloud, settings):
     name = settings.instance.private_key
     mode = memo(host, f"mode:{name}", lambda: host.run('stat -c %%a -- "$HOME"/%s', name))
@@ -52,7 +55,12 @@ def _blob(public_key: str) -> str:
        hint="tutorial §12: as {s.identity.user}, openstack server create --flavor "
             "{s.instance.flavor} --image {s.image.name} --key-name {s.instance.keypair} "
             "--network {s.network.fixed.name} {s.instance.name}; if it ends in ERROR, "
-            "`openstack server show` gives the fault and /var/log/nova/ the reason")
+            "`openstack server show` gives the fault and /var/log/nova/ the reason",
+       needs=("12.flavor_has_the_tutorial_size",
+              "12.keypair_exists",
+              "11.image_is_active",
+              "09.vmnet_has_its_subnet",
+              "08.hypervisor_is_registered"))
 def test_instance_is_active_as_the_tutorial_says(cloud, settings):
     server = cloud.require_instance()
     image = cloud.image()
@@ -70,7 +78,9 @@ def test_instance_is_active_as_the_tutorial_says(cloud, settings):
 
 
 @check(points=1, title="the instance runs on this compute host",
-       hint="nova-compute must be up (lab 9's smileys) for the scheduler to pick it")
+       hint="nova-compute must be up (lab 9's smileys) for the scheduler to pick it",
+       needs=("12.instance_is_active_as_the_tutorial_says",
+              "04.host_is_named_as_in_the_tutorial"))
 def test_instance_runs_on_the_compute_host(host, cloud):
     server = cloud.require_instance()
     expect(server["host"] and server["host"] == system.hostname(host),

@@ -43,7 +43,8 @@ def _describe(rules) -> str:
             "openstack security group rule create --proto icmp {s.instance.security_group} "
             "(as {s.identity.user}; an admin sees every project's {s.instance.security_group}, "
             "so give the ID from `openstack security group list --project "
-            "{s.identity.project}`)")
+            "{s.identity.project}`)",
+       needs=("12.instance_is_active_as_the_tutorial_says",))
 def test_security_group_allows_ssh_and_ping(cloud, settings):
     server = cloud.require_instance()
     name = settings.instance.security_group
@@ -62,7 +63,9 @@ def test_security_group_allows_ssh_and_ping(cloud, settings):
        hint="tutorial §13 `euca-allocate-address`, `euca-associate-address`: openstack "
             "floating ip create --floating-ip-address {s.network.floating.first_ip} "
             "{s.network.floating.network}; openstack server add floating ip "
-            "{s.instance.name} {s.network.floating.first_ip}")
+            "{s.instance.name} {s.network.floating.first_ip}",
+       needs=("12.instance_is_active_as_the_tutorial_says",
+              "09.external_network_has_the_floating_range"))
 def test_floating_ip_is_associated_with_the_instance(cloud, settings):
     address = str(settings.network.floating.first_ip)
     fips = [f for f in cloud.items("floating_ips") if f["address"] == address]
@@ -82,7 +85,11 @@ def test_floating_ip_is_associated_with_the_instance(cloud, settings):
 
 @check(points=2, title="the instance answers ping on its floating IP",
        hint="needs the icmp rule, the router's gateway on the external network and a route "
-            "from the lab host to the floating range")
+            "from the lab host to the floating range",
+       needs=("12.instance_is_active_as_the_tutorial_says",
+              "13.security_group_allows_ssh_and_ping",
+              "13.floating_ip_is_associated_with_the_instance",
+              "09.router_joins_vmnet_to_the_outside"))
 def test_instance_answers_ping(host, settings):
     answer = guest.ping(host, str(settings.network.floating.first_ip))
     expect(answer.ok, found=f"ping {settings.network.floating.first_ip}: {answer.detail}")
@@ -91,7 +98,12 @@ def test_instance_answers_ping(host, settings):
 @check(points=3, title="the instance answers ssh with the saved key",
        hint="tutorial §13: ssh -i "
             "~/{s.instance.private_key} <login user>@{s.network.floating.first_ip}; needs the "
-            "tcp/22 rule and the key the instance got at launch")
+            "tcp/22 rule and the key the instance got at launch",
+       needs=("12.instance_is_active_as_the_tutorial_says",
+              "13.security_group_allows_ssh_and_ping",
+              "13.floating_ip_is_associated_with_the_instance",
+              "09.router_joins_vmnet_to_the_outside",
+              "12.private_key_matches_the_keypair"))
 def test_instance_answers_ssh(host, settings):
     answer = guest.partitions(host, str(settings.network.floating.first_ip),
                               guest.login_user(settings), settings.instance.private_key)

@@ -1,7 +1,7 @@
 """Lab 14, volumes: tutorial §14 (euca-create-volume, euca-attach-volume)."""
 
 from stacklab.grading import check, expect, not_verified, note
-from stacklab.grading.resources import guest, lvm
+from stacklab.grading.resources import guest, kernel, lvm
 
 STAND_IN = "rbd stand-in: no device-mapper on this host"
 
@@ -15,34 +15,34 @@ def _volume(cloud, settings):
     return mine[0]
 
 
-def _rbd(settings) -> bool:
-    return settings.host.capabilities.volume_backend == "rbd"
-
-
-def _say_which_backend(volume, settings) -> None:
+def _say_which_backend(host, volume) -> None:
     """A passing check on the stand-in says so, never passing for the tutorial's LVM."""
-    if _rbd(settings):
+    if not kernel.device_mapper(host):  # the host says so, not the settings
         backend = volume.get("backend")
         note(STAND_IN + (f" (Cinder backend '{backend}' served the volume)" if backend else ""))
 
 
 @check(points=2, title="the volume has the tutorial's size and zone",
        hint="tutorial §14 `euca-create-volume -s 1 -z nova`: openstack volume create --size "
-            "{s.volume.size_gb} --availability-zone {s.volume.zone} {s.volume.name}")
-def test_volume_has_the_tutorial_size(cloud, settings):
+            "{s.volume.size_gb} --availability-zone {s.volume.zone} {s.volume.name}",
+       needs=("05.admin_logs_in_to_keystone", "10.project_exists"))
+def test_volume_has_the_tutorial_size(host, cloud, settings):
     volume = _volume(cloud, settings)
     expect((volume["size"], volume["zone"]) == (settings.volume.size_gb, settings.volume.zone),
            found=f"{volume['name']}: {volume['size']} GB in zone {volume['zone']}")
-    _say_which_backend(volume, settings)
+    _say_which_backend(host, volume)
 
 
 @check(points=2, title="the volume is a logical volume in {s.host.volume_disk.volume_group}",
        hint="cinder-volume's LVM driver creates each volume as the logical volume "
             "volume-<volume id> in {s.host.volume_disk.volume_group}: if it is missing, the "
             "volume did not come from the tutorial's [lvm] backend (`sudo lvs "
-            "{s.host.volume_disk.volume_group}`; /var/log/cinder/cinder-volume.log says why)")
+            "{s.host.volume_disk.volume_group}`; /var/log/cinder/cinder-volume.log says why)",
+       needs=("14.volume_has_the_tutorial_size",
+              "07.volume_group_is_on_the_second_disk",
+              "07.cinder_uses_the_volume_backend"))
 def test_volume_is_a_logical_volume_of_the_group(host, cloud, settings):
-    if _rbd(settings):
+    if not kernel.device_mapper(host):
         not_verified("no device-mapper: the tutorial's LVM backend cannot create a volume on "
                      "this host; the rbd stand-in served lab 14")
     volume = _volume(cloud, settings)
@@ -60,8 +60,9 @@ def test_volume_is_a_logical_volume_of_the_group(host, cloud, settings):
 @check(points=3, title="the volume is in-use, attached to the instance",
        hint="tutorial §14 `euca-attach-volume … -d {s.volume.device}`: openstack server add volume "
             "{s.instance.name} {s.volume.name}; a volume in 'error' could not be created "
-            "(cinder-volume's log says why)")
-def test_volume_is_attached_to_the_instance(cloud, settings):
+            "(cinder-volume's log says why)",
+       needs=("14.volume_has_the_tutorial_size", "12.instance_is_active_as_the_tutorial_says"))
+def test_volume_is_attached_to_the_instance(host, cloud, settings):
     volume = _volume(cloud, settings)
     server = cloud.require_instance()
     attached = [a["server_id"] for a in volume["attachments"]]
@@ -69,7 +70,7 @@ def test_volume_is_attached_to_the_instance(cloud, settings):
            found=f"{volume['name']} is {volume['status']}"
                  + (f", attached to {', '.join(attached)}" if attached else ", not attached")
                  + f" (the instance is {server['name']} {server['id']})")
-    _say_which_backend(volume, settings)
+    _say_which_backend(host, volume)
 
 
 @check(points=3, title="inside the instance the volume is {s.volume.device}",
@@ -77,7 +78,8 @@ def test_volume_is_attached_to_the_instance(cloud, settings):
             "{s.network.floating.first_ip}, or without the floating IP `sudo ip netns exec "
             "qrouter-<router id> ssh … <fixed address>`) and look at /proc/partitions; the "
             "volume must be the instance's second disk",
-       success="the tutorial is done: the volume is the instance's {s.volume.device}")
+       success="the tutorial is done: the volume is the instance's {s.volume.device}",
+       needs=("14.volume_is_attached_to_the_instance", "13.instance_answers_ssh"))
 def test_guest_sees_the_volume(host, cloud, settings):
     volume = _volume(cloud, settings)
     # not through lab 13: the router's namespace reaches the instance without a floating IP
@@ -98,4 +100,4 @@ def test_guest_sees_the_volume(host, cloud, settings):
            found=f"Nova attached {volume['name']} as {', '.join(reported)}")
     if route.namespace:  # say so: lab 13's floating IP did not carry this check
         note(f"reached on {route} ({route.why})")
-    _say_which_backend(volume, settings)
+    _say_which_backend(host, volume)

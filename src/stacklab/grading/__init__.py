@@ -8,7 +8,8 @@ Public API (for the CLI, the notebooks and the end-to-end suite)::
     RunResult.from_json(result.to_json()) == result
 
 Grader modules use :func:`check`, :func:`expect`, :func:`fail`, :func:`not_applicable`,
-:func:`not_verified` and :func:`note`.
+:func:`not_verified` and :func:`note`, and raise :class:`CheckError` for what the kit could
+not find out.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from stacklab.grading.markers import (
+    CheckError,
     CheckFailed,
     check,
     expect,
@@ -51,6 +53,6 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(name)
 
 
-__all__ = ["CheckFailed", "CheckResult", "CheckSpec", "ClassReport", "RunResult", "check",
-           "expect", "fail", "grade_class", "load_questions", "not_applicable",
+__all__ = ["CheckError", "CheckFailed", "CheckResult", "CheckSpec", "ClassReport", "RunResult",
+           "check", "expect", "fail", "grade_class", "load_questions", "not_applicable",
            "not_verified", "note", "render_lab_html", "run_checks", "save_answers"]

@@ -10,6 +10,12 @@
 A failing check shows its hint and what was found: pass `found=` to :func:`expect` /
 :func:`fail`, or write ``assert cond, "what was found"``. A failure may carry a more
 precise hint of its own (e.g. the volume group exists but on another disk).
+
+What the kit could not find out (a timeout, a lost connection, an API that did not answer)
+is never the learner's mistake: raise :class:`CheckError` (status error), never
+:class:`CheckFailed`. A check names what it needs (``needs=("05.admin_logs_in_to_keystone",)``,
+keys of checks of an earlier lab or earlier in its own module): when it fails while one of
+them is red, it is reported as blocked by that check, not as a failure of its own.
 """
 
 from __future__ import annotations
@@ -26,15 +32,24 @@ from stacklab.grading.model import NOT_VERIFIED, CheckSpec
 
 MARKER = "check"
 _MODULE = re.compile(r"test_(\d{2})_")
+_KEY = re.compile(r"\d{2}\.\w+(\[[^\]]*\])?")
 
 
 def check(*, points: float, title: str, hint: str, hidden: bool = False,
-          success: str = "", failure: str = "") -> pytest.MarkDecorator:
-    """Declare a grader test as a check worth `points`, with a title and a hint."""
+          success: str = "", failure: str = "",
+          needs: tuple[str, ...] = ()) -> pytest.MarkDecorator:
+    """Declare a grader test as a check worth `points`, with a title and a hint.
+
+    `needs`: the keys ('04.host_name_resolves_to_the_lab_address') of the checks this one
+    cannot pass without; a failure while one of them is red is reported as blocked by it.
+    """
     if points < 0:
         raise ValueError("points must not be negative")
+    if isinstance(needs, str) or not all(_KEY.fullmatch(k) for k in needs):
+        raise ValueError(f"needs is a tuple of check keys like '05.admin_logs_in_to_keystone', "
+                         f"not {needs!r}")
     return getattr(pytest.mark, MARKER)(points=points, title=title, hint=hint, hidden=hidden,
-                                        success=success, failure=failure)
+                                        success=success, failure=failure, needs=tuple(needs))
 
 
 class CheckFailed(AssertionError):
@@ -46,8 +61,21 @@ class CheckFailed(AssertionError):
         self.hint = hint
 
 
-class CheckTimeout(Exception):
+class CheckError(Exception):
+    """The kit could not find out (timeout, lost connection, an API that did not answer):
+    the check ends in error, never counted as the learner's mistake."""
+
+    def __init__(self, found: str) -> None:
+        super().__init__(found)
+        self.found = found
+
+
+class CheckTimeout(CheckError):
     """A check took longer than its time limit."""
+
+
+class HostTimeLimit(CheckError):
+    """The host's time limit was reached before or while the check ran."""
 
 
 def expect(condition: Any, found: str, hint: str | None = None) -> None:
@@ -141,7 +169,8 @@ def spec_of(item: pytest.Item, settings: Any = None) -> CheckSpec | None:
     lab = lab_of_module(module.__name__) if module else None
     texts = {k: fill(mark.kwargs[k], settings) for k in ("title", "hint", "success", "failure")}
     return CheckSpec(lab=lab or 0, id=check_id(item), points=mark.kwargs["points"],
-                     hidden=mark.kwargs["hidden"], **texts)
+                     hidden=mark.kwargs["hidden"], needs=tuple(mark.kwargs.get("needs", ())),
+                     **texts)
 
 
 def check_id(item: pytest.Item) -> str:
@@ -172,6 +201,6 @@ def found_of(exc: BaseException) -> tuple[str, str | None]:
         # pytest's rewritten assertions append '\nassert …' after the message
         head = text.split("\nassert ", 1)[0].strip()
         return (head or text.strip() or "the assertion did not hold"), None
-    if isinstance(exc, CheckTimeout):
-        return str(exc), None
+    if isinstance(exc, CheckError):
+        return exc.found, None
     return f"could not check: {type(exc).__name__}: {exc}", None

@@ -42,6 +42,11 @@ OK_STATUSES = (Outcome.PASSED.value, Outcome.NOT_APPLICABLE.value, Outcome.NOT_V
 # could not be judged: neither the learner's success nor their mistake
 UNJUDGED_STATUSES = (Outcome.ERROR.value, Outcome.BLOCKED.value)
 NOT_VERIFIED = "not verified on this host: "  # how a not-verified check's `found` begins
+# the hint of an error: the check's own hint would send the learner to redo what may be done
+UNJUDGED_HINT = "not a verdict on your work: the kit could not find this out; check again"
+# ok: every check judged. unreachable/refused/timeout(connect)/error: not graded at all.
+# timeout after a start: the host's time limit ended the run; incomplete: some checks ended
+# in error (could not be found out): both are worth grading again.
 HostStatus = Literal["ok", "unreachable", "refused", "timeout", "error", "incomplete",
                      "interrupted"]
 
@@ -58,6 +63,7 @@ class CheckSpec:
     hidden: bool = False
     success: str = ""  # shown when it passes (may be empty)
     failure: str = ""  # shown when it fails, before what was found
+    needs: tuple[str, ...] = ()  # keys of the checks it cannot pass without (earlier ones)
 
     @property
     def key(self) -> str:
@@ -100,10 +106,17 @@ class CheckResult:
             return ""
         return self.found.removeprefix(NOT_VERIFIED)
 
+    @property
+    def red(self) -> bool:
+        """Failed, error or blocked: what makes the checks that need it blocked."""
+        return self.status in (Outcome.FAILED, Outcome.ERROR, Outcome.BLOCKED)
+
     @classmethod
-    def not_run(cls, spec: CheckSpec, reason: str) -> CheckResult:
+    def unjudged(cls, spec: CheckSpec, reason: str) -> CheckResult:
+        """A check the kit could not run or judge (host unreachable, run stopped): error."""
         return cls(lab=spec.lab, id=spec.id, title=spec.title, points=0, max=spec.points,
-                   status="not-run", hint=spec.hint, found=reason, hidden=spec.hidden)
+                   status=Outcome.ERROR.value, hint=UNJUDGED_HINT, found=reason,
+                   hidden=spec.hidden)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

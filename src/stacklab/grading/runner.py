@@ -21,8 +21,8 @@ from stacklab import paths
 from stacklab.catalog import Lab, pick
 from stacklab.errors import StacklabError
 from stacklab.grading import transport
-from stacklab.grading.model import CheckResult, CheckSpec, RunResult
-from stacklab.grading.plugin import RunControl
+from stacklab.grading.control import RunControl
+from stacklab.grading.model import CheckResult, CheckSpec, Outcome, RunResult
 from stacklab.hosts.target import Target
 
 if TYPE_CHECKING:
@@ -104,9 +104,11 @@ def run_checks(target: Target, labs: Iterable[int | Lab] | str | None = None, *,
                client: paramiko.SSHClient | None = None) -> RunResult:
     """Run the checks of `labs` (default: all) against `target` and return the result.
 
-    `timeout` bounds the whole run (checks not started by then are reported as not run),
-    `check_timeout` each check. A host that cannot be reached gives a RunResult whose
-    status says why (unreachable, refused, timeout) with every check at zero points.
+    `timeout` bounds the whole run, `check_timeout` each check: what they cut short ends in
+    error (status timeout for the host). A host that cannot be reached gives a RunResult
+    whose status says why (unreachable, refused, timeout) with every check in error. Checks
+    the selected labs need in other labs run too (to tell blocked from failed) but are not
+    reported.
 
     `client`: an SSH connection to `target` that is already open (a notebook's): the run
     uses it instead of opening its own, and leaves it open. ``connections`` in the result
@@ -128,7 +130,7 @@ def run_checks(target: Target, labs: Iterable[int | Lab] | str | None = None, *,
             specs = collect_specs(chosen, provider=target.provider,
                                   include_hidden=include_hidden)
             return RunResult(name=target.name, url=target.url, labs=numbers,
-                             checks=[CheckResult.not_run(s, exc.reason) for s in specs],
+                             checks=[CheckResult.unjudged(s, exc.reason) for s in specs],
                              status=exc.status, reason=exc.reason,
                              duration=time.monotonic() - started)
     spec, host = transport.host_for(target, client, timeout=connect_timeout)
@@ -143,11 +145,6 @@ def run_checks(target: Target, labs: Iterable[int | Lab] | str | None = None, *,
         if client is not None and not borrowed:
             client.close()
     connections = int(client is not None and not borrowed) + int(reconnected)
-    late = [c for c in result.checks if c.status == "not-run" and "time limit" in c.found]
-    if late and result.status == "ok":
-        result = replace(result, status="timeout",
-                         reason=f"the host's time limit ({timeout:g} s) was reached with "
-                                f"{len(late)} checks still to run")
     return replace(result, duration=time.monotonic() - started, connections=connections)
 
 
@@ -159,16 +156,35 @@ def run_on_host(host, spec: str, labs: list[Lab], *, name: str, url: str, provid
     transport.register(spec, host)
     forget(host)
     cloud.forget(host)
+    numbers = [lab.number for lab in labs]
+    control.report_labs = frozenset(numbers)
+    # a check needs only checks of its own or earlier labs: their modules are enough
+    modules = [lab for lab in select(None) if lab.number <= max(numbers)]
     args = [f"--hosts={spec}", f"--stacklab-provider={provider}"]
-    code, output = _pytest(args + [str(f) for f in grader_files(labs)], control)
+    code, output = _pytest(args + [str(f) for f in grader_files(modules)], control)
     done = {r.key for r in control.results}
-    missing = [CheckResult.not_run(s, "not run: " + (_last_line(output) or "pytest stopped"))
+    missing = [CheckResult.unjudged(s, "not checked: " + (_last_line(output) or
+                                                          "pytest stopped"))
                for s in control.specs if s.key not in done]
+    checks = list(control.results) + missing
     status, reason = "ok", ""
     if not control.specs and code not in (0, 5):
         status, reason = "error", _last_line(output) or f"pytest exited {code}"
-    return RunResult(name=name, url=url, labs=[lab.number for lab in labs],
-                     checks=list(control.results) + missing, status=status, reason=reason)
+    elif control.time_limit_reached:
+        status = "timeout"
+        reason = (f"the host's time limit ({control.host_timeout:g} s) was reached with "
+                  f"{_count_errors(checks)} checks not judged")
+    elif _count_errors(checks):
+        first = next(c for c in checks if c.status == Outcome.ERROR)
+        status = "incomplete"
+        reason = f"{_count_errors(checks)} checks could not be judged ({first.key}: " \
+                 f"{first.found[:200]})"
+    return RunResult(name=name, url=url, labs=numbers, checks=checks, status=status,
+                     reason=reason)
+
+
+def _count_errors(checks: list[CheckResult]) -> int:
+    return sum(c.status == Outcome.ERROR for c in checks)
 
 
 def _last_line(output: str) -> str:

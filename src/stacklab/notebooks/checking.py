@@ -24,7 +24,7 @@ def check_lab(session, number: int) -> str:
         reason = "dry run: no lab host, nothing was checked"
         specs = collect_specs([lab], provider=target.provider, include_hidden=True)
         result = RunResult(name=target.name, url="dry run", labs=[lab.number],
-                           checks=[CheckResult.not_run(spec, reason) for spec in specs])
+                           checks=[CheckResult.unjudged(spec, reason) for spec in specs])
     else:  # the same run as `stacklab check`'s, recorded for `stacklab labs`
         return grading_check_lab(lab.number, target, client=session.ssh_client())._repr_html_()
     return render_lab_html(result, lab.number)

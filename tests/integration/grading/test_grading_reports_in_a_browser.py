@@ -45,7 +45,7 @@ def report() -> ClassReport:
     state.ping_ok = False
     broken = replace(grade_recorded(state, "3-9,13"), name="bob <script>alert(1)</script>")
     gone = replace(good, name="carol", status="unreachable", reason="10.0.0.3:22: connection "
-                   "refused", checks=[replace(c, points=0, status="not-run", found="refused")
+                   "refused", checks=[replace(c, points=0, status="error", found="refused")
                                       for c in good.checks])
     return ClassReport(labs=good.labs, hosts=[good, broken, gone])
 

@@ -6,6 +6,7 @@ normalisers (stacklab/grading/remote/snapshot.py) run on them exactly as on the 
 from __future__ import annotations
 
 import copy
+import time
 import uuid
 import warnings
 
@@ -241,8 +242,12 @@ class _Proxy:
         kind = kinds[0]
 
         def lister(**_query):
-            if kind in self.conn.failing:
-                raise RuntimeError(self.conn.failing[kind])
+            time.sleep(self.conn.delays.get(kind, 0.0))  # a slow API
+            failing = self.conn.failing.get(kind)
+            if isinstance(failing, Exception):  # e.g. keystoneauth's ConnectTimeout
+                raise failing
+            if failing is not None:
+                raise RuntimeError(failing)
             with warnings.catch_warnings():  # the sdk deprecates internals it still uses
                 warnings.simplefilter("ignore", PendingDeprecationWarning)
                 return [RESOURCE[kind].existing(**copy.deepcopy(b))
@@ -255,9 +260,11 @@ class _Proxy:
 
 
 class FakeConnection:
-    """Answers the snapshot script's calls from API bodies; `failing` kinds raise."""
+    """Answers the snapshot script's calls from API bodies; `failing` kinds raise, `delays`
+    (seconds) make a kind's API slow."""
 
-    def __init__(self, bodies, failing=None):
+    def __init__(self, bodies, failing=None, delays=None):
         self.bodies, self.failing = bodies, dict(failing or {})
+        self.delays = dict(delays or {})
         for proxy in ("compute", "block_storage", "network", "identity", "image"):
             setattr(self, proxy, _Proxy(self, proxy))

@@ -10,8 +10,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from recorded_host import RecordedHost, recorded_testinfra_host
 
 from stacklab.catalog import select
+from stacklab.grading.control import RunControl
 from stacklab.grading.model import RunResult
-from stacklab.grading.plugin import RunControl
 from stacklab.grading.runner import run_on_host
 
 

@@ -13,6 +13,7 @@ import json
 import re
 import shlex
 import sys
+import time
 import warnings
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from cloud_api import PUBLIC_KEY, FakeConnection, solved_bodies
 from stacklab.grading.knowledge import answers_document, load_questions
 from stacklab.grading.remote import PYTHON
 from stacklab.grading.remote import snapshot as snapshot_script
+from stacklab.grading.resources import kernel
 
 OK = 0
 PEM = ("-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAAB"
@@ -60,6 +62,9 @@ class RecordedHost:
         self.pvs = [{"pv_name": s.host.volume_disk.device,
                      "vg_name": s.host.volume_disk.volume_group, "pv_size": "<20.00g"}]
         self.files = self._config_files()
+        self.files["/etc/iscsi/initiatorname.iscsi"] = (
+            "## DO NOT EDIT OR REMOVE THIS FILE!\nInitiatorName=iqn.1993-08.org.debian:01:"
+            "5ab1e2c3d4f6\n")
         self.home = {s.identity.rc_file: self._novarc(), s.instance.private_key: PEM,
                      s.openstack.admin_rc_file: "export OS_USERNAME=admin\n"}
         for lab in (1, 2):
@@ -69,8 +74,11 @@ class RecordedHost:
         self.key_public = PUBLIC_KEY
         self.commands = {"iscsiadm", "ssh-keygen", "ping", "ssh", "python3"}
         self.bodies = solved_bodies(s)
-        self.failing_kinds: dict[str, str] = {}
-        self.logins = {"admin": True, "user": True}
+        self.failing_kinds: dict[str, str | Exception] = {}  # the API answers with an error
+        self.api_delays: dict[str, float] = {}  # seconds a kind's API takes to answer
+        self.logins: dict[str, bool | Exception] = {"admin": True, "user": True}
+        self.snapshot_delay = 0.0  # seconds before the snapshot program prints anything
+        self.kernel_modules = {"dm_mod", "iscsi_tcp"}  # what the host's kernel offers
         self.openstacksdk = True
         self.image_sizes = {b["id"]: b["size"] for b in self.bodies["images"]}
         self.ping_ok = True
@@ -127,17 +135,21 @@ class RecordedHost:
                 "target_protocol = iscsi\ntarget_helper = tgtadm\n"),
         }
 
-    def snapshot(self) -> dict:
+    def snapshot(self, limit: float | None = None) -> dict:
+        """What the snapshot program prints; a login may be an exception (e.g. a timeout);
+        `limit`: the program's own time limit (seconds), as the kit sends it."""
         if not self.openstacksdk:
             return {"version": 1, "fatal": "openstacksdk is not installed on the lab host "
                                            "(python3-openstacksdk)"}
-        conn = FakeConnection(self.bodies, self.failing_kinds)
+        conn = FakeConnection(self.bodies, self.failing_kinds, self.api_delays)
         refused = RuntimeError("Unauthorized: The request you have made requires "
                                "authentication. (HTTP 401)")
+        deadline = None if limit is None else time.monotonic() + limit
         with warnings.catch_warnings():  # the sdk deprecates internals it still uses
             warnings.simplefilter("ignore", PendingDeprecationWarning)
-            return snapshot_script.collect({who: conn if ok else refused
-                                            for who, ok in self.logins.items()})
+            return snapshot_script.collect(
+                {who: ok if isinstance(ok, Exception) else conn if ok else refused
+                 for who, ok in self.logins.items()}, deadline=deadline)
 
     # ---- answering commands ----------------------------------------------------------
     def answer(self, command: str, stdin: bytes = b"") -> tuple[int, str, str]:
@@ -182,6 +194,8 @@ class RecordedHost:
              r'\'?(\w+)@([\d.]+)\'? \'?cat /proc/partitions\'?', self._guest),
             (r"mkdir -p \"\$HOME\"/(\S+) && cat > \"\$HOME\"/(\S+) && echo \"\$HOME\"/(\S+)",
              self._save),
+            (re.escape(kernel.PROBE), lambda m, _: (OK, "".join(
+                f"{name}\n" for name in sorted(self.kernel_modules)), "")),
             (r"true", lambda m, _: (OK, "", "")),
         ]
 
@@ -247,7 +261,8 @@ class RecordedHost:
         call = source.rsplit("main(", 1)[1].rsplit(")", 1)[0]  # the last line: main('…')
         config = json.loads(ast.literal_eval(call))
         if "def collect(" in source:
-            return OK, json.dumps(self.snapshot()) + "\n", ""
+            time.sleep(self.snapshot_delay)
+            return OK, json.dumps(self.snapshot(config.get("limit"))) + "\n", ""
         if "AMQP" in source:
             listening = any(a.endswith(f":{config['port']}") for a in self.listeners)
             if not listening:

@@ -25,7 +25,7 @@ def fake_result(status="ok", failing=False) -> RunResult:
                           hint="mysqladmin create nova" if failing else "",
                           found="databases: mysql" if failing else "")]
     if status != "ok":
-        checks = [CheckResult(c.lab, c.id, c.title, 0, c.max, "not-run", found="refused")
+        checks = [CheckResult(c.lab, c.id, c.title, 0, c.max, "error", found="refused")
                   for c in checks]
     return RunResult(name="lab", url="ssh://vagrant@127.0.0.1:2222", labs=[3], checks=checks,
                      status=status, reason="127.0.0.1:2222: connection refused" if status != "ok"

@@ -2,7 +2,8 @@
 
 Only the opening handshake: the broker's Connection.Tune means the user and password were
 accepted; a close of the connection (or Connection.Close 403) means they were refused.
-Prints one JSON line: {"ok": bool, "detail": str}.
+Prints one JSON line: {"ok": bool, "detail": str, "unanswered": bool}; unanswered: the broker
+did not answer in time (a timeout), which is no verdict on the user.
 """
 
 import json
@@ -43,9 +44,12 @@ def _recv_exact(sock, n):
     return data
 
 
-def login(host, port, user, password, timeout=5.0):
+def login(host, port, user, password, timeout=20.0):
     try:
         sock = socket.create_connection((host, port), timeout=timeout)
+    except TimeoutError:
+        return {"ok": False, "unanswered": True,
+                "detail": f"{host}:{port} did not answer within {timeout:g} s"}
     except OSError as exc:
         return {"ok": False, "detail": f"cannot connect to {host}:{port}: {exc.strerror or exc}"}
     try:
@@ -71,6 +75,9 @@ def login(host, port, user, password, timeout=5.0):
             text = payload[7:7 + payload[6]].decode(errors="replace")
             return {"ok": False, "detail": f"RabbitMQ refused user '{user}': {code} {text}"}
         return {"ok": False, "detail": f"unexpected AMQP method {method}"}
+    except TimeoutError:
+        return {"ok": False, "unanswered": True,
+                "detail": f"RabbitMQ at {host}:{port} did not answer within {timeout:g} s"}
     except (OSError, ConnectionError, struct.error) as exc:
         return {"ok": False, "detail": f"AMQP handshake with {host}:{port} failed: {exc}"}
     finally:

@@ -3,12 +3,23 @@
 One openstacksdk process per run: log in as the cloud admin and as the tutorial's user,
 list every resource kind in parallel, print one JSON document. Each kind that cannot be
 read is reported under "errors" with the reason; the rest still comes back.
+
+An answer (401, 404, an empty list, a refused connection, a 500) is told apart from no
+answer (a timeout, a connection lost or reset, 502/503/504): the kinds and logins that got
+no answer are listed under "unanswered" too, so the kit reports them as errors (it could not
+find out), never as the learner's mistake. A slow API gets the time it needs within the
+run's "limit" (seconds): a request may take all that is left, one that got no answer is
+tried again while time remains, and the document is printed when the limit is reached.
 """
 
 import json
+import os
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
+
+LIMIT = 120.0  # seconds, unless the config says otherwise
+RETRY_PAUSE = 1.0
 
 
 def _get(obj, *names, default=None):
@@ -157,60 +168,124 @@ def _reason(exc):
     return f"{type(exc).__name__}: {text}"[:300]
 
 
-def collect(conns, kinds=None):
-    """The snapshot: conns maps 'admin'/'user' to a connection (or an exception)."""
-    snapshot = {"version": 1, "logins": {}, "errors": {}}
+NO_ANSWER_TYPES = {"ConnectTimeout", "ReadTimeout", "Timeout", "TimeoutError", "timeout",
+                   "RemoteDisconnected", "ConnectionResetError", "BrokenPipeError",
+                   "IncompleteRead", "ChunkedEncodingError", "ProtocolError"}
+NO_ANSWER_STATUS = {502, 503, 504}
+
+
+def unanswered(exc):
+    """True when `exc` means the API gave no answer (timeout, lost connection, 502/503/504);
+    False for an answer: a status such as 401, 404 or 500, or a refused connection (nothing
+    listens: the service is not running)."""
+    names = {c.__name__ for c in type(exc).__mro__}
+    text = str(exc)
+    if names & NO_ANSWER_TYPES or "timed out" in text:
+        return True
+    status = getattr(exc, "status_code", None) or getattr(exc, "http_status", None)
+    if status is not None:
+        return status in NO_ANSWER_STATUS
+    if names & {"ConnectFailure", "ConnectionError", "UnknownConnectionError"}:
+        return "refused" not in text.lower()
+    return False
+
+
+def _left(deadline):
+    return float("inf") if deadline is None else deadline - time.monotonic()
+
+
+def _attempt(call, deadline):
+    """call() until it answers (or fails with an answer) or the deadline passes:
+    (value, None, False) or (None, exception, no answer?)."""
+    while True:
+        try:
+            return call(), None, False
+        except Exception as exc:
+            silent = unanswered(exc)
+            if not silent or _left(deadline) < RETRY_PAUSE * 2:
+                return None, exc, silent
+            time.sleep(RETRY_PAUSE)
+
+
+def collect(conns, kinds=None, deadline=None):
+    """The snapshot: conns maps 'admin'/'user' to a connection (or an exception); kinds not
+    read by `deadline` (time.monotonic()) are reported as unanswered."""
+    snapshot = {"version": 1, "logins": {}, "errors": {}, "unanswered": {}}
     for who, conn in conns.items():
         ok = not isinstance(conn, BaseException)
-        snapshot["logins"][who] = {"ok": ok, "error": "" if ok else _reason(conn)}
+        silent = not ok and unanswered(conn)
+        snapshot["logins"][who] = {"ok": ok, "error": "" if ok else _reason(conn),
+                                   "unanswered": silent}
 
     def one(kind):
         who, lister, describe = KINDS[kind]
         conn = conns.get(who)
         if conn is None or isinstance(conn, BaseException):
-            return kind, None, f"the {who} login failed"
+            silent = snapshot["logins"].get(who, {}).get("unanswered", False)
+            return kind, None, f"the {who} login " + ("got no answer" if silent
+                                                      else "failed"), silent
         describe = describe or _endpoint
-        try:
-            return kind, [describe(x) for x in lister(conn)], None
-        except Exception as exc:
-            return kind, None, _reason(exc)
+        items, exc, silent = _attempt(lambda: [describe(x) for x in lister(conn)], deadline)
+        return kind, items, (None if exc is None else _reason(exc)), silent
 
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        for kind, items, error in pool.map(one, kinds or list(KINDS)):
-            if error is None:
-                snapshot[kind] = items
-            else:
-                snapshot["errors"][kind] = error
+    chosen = kinds or list(KINDS)
+    pool = ThreadPoolExecutor(max_workers=8)
+    futures = {pool.submit(one, kind): kind for kind in chosen}
+    done, _ = wait(futures, timeout=None if deadline is None else max(0.0, _left(deadline)))
+    pool.shutdown(wait=False)
+    for future, kind in futures.items():
+        if future in done:
+            kind, items, error, silent = future.result()
+        else:
+            items, error, silent = None, "no answer within the snapshot's time limit", True
+        if error is None:
+            snapshot[kind] = items
+        else:
+            snapshot["errors"][kind] = error
+            if silent:
+                snapshot["unanswered"][kind] = error
     return snapshot
 
 
-def _login(openstack, config, who):
+def login(openstack, config, who, deadline=None):
+    """A connection logged in as `who`, or the exception that says why not. Each try may
+    take all the time left; one that got no answer is tried again while time remains."""
     creds = config[who]
-    try:
+
+    def connect():
         conn = openstack.connect(
             auth_url=config["auth_url"], username=creds["username"],
             password=creds["password"], project_name=creds["project"],
             user_domain_name="Default", project_domain_name="Default",
             region_name=config["region"], interface="public",
-            api_timeout=config.get("api_timeout", 20))
+            api_timeout=max(1.0, min(_left(deadline), LIMIT * 10)))
         conn.authorize()
         return conn
-    except Exception as exc:
-        return exc
+
+    conn, exc, _ = _attempt(connect, deadline)
+    return conn if exc is None else exc
 
 
 def main(config_json):
     started = time.monotonic()
     config = json.loads(config_json)
+    deadline = started + float(config.get("limit", LIMIT))
     try:
         import openstack
     except ImportError:
         print(json.dumps({"version": 1, "fatal": "openstacksdk is not installed on the lab "
                           "host (python3-openstacksdk)"}))
         return
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        admin, user = pool.map(lambda who: _login(openstack, config, who), ["admin", "user"])
-    snapshot = collect({"admin": admin, "user": user})
+    pool = ThreadPoolExecutor(max_workers=2)
+    futures = {who: pool.submit(login, openstack, config, who, deadline)
+               for who in ("admin", "user")}
+    wait(futures.values(), timeout=max(0.0, _left(deadline)))
+    conns = {who: f.result() if f.done() else TimeoutError("no answer within the snapshot's "
+                                                           "time limit")
+             for who, f in futures.items()}
+    snapshot = collect(conns, deadline=deadline)
     snapshot["seconds"] = round(time.monotonic() - started, 3)
     json.dump(snapshot, sys.stdout)
     sys.stdout.write("\n")
+    sys.stdout.flush()
+    os._exit(0)  # requests still hanging past the limit must not keep the answer back

@@ -1,20 +1,25 @@
 """The lab host's OpenStack, read once per run by one openstacksdk process on the host.
 
 :func:`start_snapshot` starts it on its own channel of the run's SSH connection (credentials
-go in on stdin); :func:`snapshot` waits for it and wraps the JSON in a :class:`Cloud`.
+go in on stdin) with a time limit of its own; :func:`snapshot` waits for it (that limit and
+some slack, never past the host's) and wraps the JSON in a :class:`Cloud`. What the snapshot
+could not find out (no answer in time, the connection lost) raises :class:`CheckError`;
+what OpenStack answered (401, 404, nothing there) is judged by the checks.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from stacklab.grading import transport
-from stacklab.grading.markers import CheckFailed
+from stacklab.grading.markers import CheckError, CheckFailed
 from stacklab.grading.remote import PYTHON, program
 
 _PENDING = "_stacklab_snapshot"
-WAIT = 120.0  # seconds; each check's own time limit usually ends the wait first
+SNAPSHOT_LIMIT = 120.0  # seconds the snapshot's requests and retries may take in all
+SLACK = 15.0  # and for python and openstacksdk to start on the host, and the answer to come
 
 
 def keystone_url(settings) -> str:
@@ -31,33 +36,56 @@ def snapshot_config(settings) -> dict[str, Any]:
     }
 
 
-def start_snapshot(host, settings) -> transport.Pending:
-    pending = host.__dict__.get(_PENDING)
-    if pending is None:
-        pending = transport.start(host, PYTHON,
-                                  program("snapshot", snapshot_config(settings)),
+def start_snapshot(host, settings, limit: float = SNAPSHOT_LIMIT,
+                   until: float | None = None) -> tuple[transport.Pending, float]:
+    """(the running snapshot, when to stop waiting for it: time.monotonic()).
+
+    `limit`: the seconds its program may take; `until`: the host's deadline, if any.
+    """
+    started = host.__dict__.get(_PENDING)
+    if started is None:
+        config = dict(snapshot_config(settings), limit=round(limit, 1))
+        pending = transport.start(host, PYTHON, program("snapshot", config),
                                   description="openstack-snapshot")
-        host.__dict__[_PENDING] = pending
-    return pending
+        stop = time.monotonic() + limit + SLACK
+        started = host.__dict__[_PENDING] = (pending, min(stop, until or stop))
+    return started
 
 
 def forget(host) -> None:
     host.__dict__.pop(_PENDING, None)
 
 
-def snapshot(host, settings) -> Cloud:
-    out = start_snapshot(host, settings).result(WAIT)
+def snapshot(host, settings, limit: float = SNAPSHOT_LIMIT,
+             until: float | None = None) -> Cloud:
+    pending, stop = start_snapshot(host, settings, limit, until)
+    try:
+        out = pending.result(max(0.0, stop - time.monotonic()))
+    except TimeoutError:
+        raise CheckError(f"OpenStack could not be read: the snapshot on the lab host gave no "
+                         f"result within {stop - pending.started:.0f} s (the host is slow "
+                         "or an API hangs)") from None
+    except Exception as exc:  # the connection dropped, the channel could not open
+        raise CheckError(f"OpenStack could not be read: the connection to the lab host "
+                         f"failed ({type(exc).__name__}: {exc})") from None
+    return Cloud(_document(out), settings)
+
+
+def _document(out: transport.Output) -> dict[str, Any]:
+    """The snapshot's JSON, or why there is none (failed: the host's; error: the kit's)."""
     lines = out.stdout.strip().splitlines()
+    tail = (out.stderr.strip().splitlines() or ["no output"])[-1]
+    if out.rc == 127:
+        raise CheckFailed("python3 is not installed on the lab host (the OpenStack snapshot "
+                          "runs in it)", "apt-get install python3-openstackclient (lab 5)")
     try:
         data = json.loads(lines[-1])
     except (ValueError, IndexError):
-        tail = (out.stderr.strip().splitlines() or ["no output"])[-1]
-        raise CheckFailed(f"OpenStack could not be read on the lab host: {tail}",
-                          "the python3 on the lab host must run openstacksdk "
-                          "(python3-openstacksdk, installed in lab 5)") from None
+        raise CheckError(f"OpenStack could not be read on the lab host (exit code {out.rc}): "
+                         f"{tail}") from None
     if data.get("fatal"):
         raise CheckFailed(data["fatal"], "install python3-openstackclient (lab 5)")
-    return Cloud(data, settings)
+    return data
 
 
 class Cloud:
@@ -68,14 +96,24 @@ class Cloud:
         self.settings = settings
 
     def login(self, who: str) -> tuple[bool, str]:
+        """(logged in?, Keystone's answer); no answer at all is an error, not a verdict."""
         entry = self.data.get("logins", {}).get(who, {})
+        if entry.get("unanswered"):
+            raise CheckError(f"the {who} login at {keystone_url(self.settings)} got no "
+                             f"answer: {entry.get('error')}")
         return bool(entry.get("ok")), entry.get("error", "not tried")
 
     def error(self, kind: str) -> str | None:
+        """What the API answered when this kind was listed (None: it was listed); no answer
+        at all is an error, not a verdict."""
+        silent = self.data.get("unanswered", {}).get(kind)
+        if silent:
+            raise CheckError(f"listing {kind.replace('_', ' ')}: no answer ({silent})")
         return self.data.get("errors", {}).get(kind)
 
     def items(self, kind: str) -> list[dict[str, Any]]:
-        """Every resource of a kind; a kind that could not be read fails the check."""
+        """Every resource of a kind; a kind the API refused fails the check, one it did not
+        answer for ends it in error."""
         if kind not in self.data:
             reason = self.error(kind) or "not in the snapshot"
             raise CheckFailed(f"could not list {kind.replace('_', ' ')}: {reason}")

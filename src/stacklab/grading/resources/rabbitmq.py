@@ -5,23 +5,30 @@ from __future__ import annotations
 import json
 
 from stacklab.grading import transport
+from stacklab.grading.markers import CheckError
 from stacklab.grading.remote import PYTHON, program
 from stacklab.grading.resources import memo
 
 
 def login(host, address: str, port: int, user: str, password: str) -> tuple[bool, str]:
-    """Log in to RabbitMQ over AMQP 0-9-1 from the lab host (script and password on stdin)."""
-    def read() -> tuple[bool, str]:
+    """Log in to RabbitMQ over AMQP 0-9-1 from the lab host (script and password on stdin).
+    A broker that does not answer in time is an error (CheckError), not a refusal."""
+    def read() -> tuple[bool, str, bool]:
         config = {"host": address, "port": port, "user": user, "password": password}
-        out = transport.run(host, PYTHON, program("amqp_login", config), timeout=30)
+        out = transport.run(host, PYTHON, program("amqp_login", config), timeout=45)
         if out.rc == 127:
-            return False, "python3 is not installed on the lab host (the AMQP login runs in it)"
+            return (False, "python3 is not installed on the lab host (the AMQP login runs in "
+                    "it)", False)
         try:
             answer = json.loads(out.stdout.strip().splitlines()[-1])
         except (ValueError, IndexError):
-            return False, f"the AMQP probe failed: {(out.stderr.strip() or 'no output')[-200:]}"
-        return bool(answer["ok"]), answer["detail"]
-    return memo(host, f"amqp:{address}:{port}:{user}", read)
+            return False, f"the AMQP probe failed: {(out.stderr.strip() or 'no output')[-200:]}", \
+                False
+        return bool(answer["ok"]), answer["detail"], bool(answer.get("unanswered"))
+    ok, detail, silent = memo(host, f"amqp:{address}:{port}:{user}", read)
+    if silent:
+        raise CheckError(detail)
+    return ok, detail
 
 
 def users(host) -> list[str] | None:

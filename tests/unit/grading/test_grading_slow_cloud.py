@@ -1,0 +1,149 @@
+"""A slow OpenStack: what the kit could not find out is an error, never a failure.
+
+The recorded host's OpenStack is made slow (an API that takes its time, a login or a listing
+that times out, a snapshot that never comes back) and the graders run as usual: a check
+either gets its answer or ends in error (or blocked by one that did), and never takes
+points from the learner as failed.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from grading_helpers import by_key
+from keystoneauth1.exceptions import ConnectFailure, ConnectTimeout
+from openstack.exceptions import HttpException
+
+from stacklab.grading.remote import snapshot as program
+from stacklab.grading.resources import cloud
+
+TOKENS = "Request to http://172.16.4.10:5000/v3/auth/tokens timed out"
+
+
+def _no_failure(result) -> None:
+    failed = {c.key: c.found for c in result.checks if c.status == "failed"}
+    assert failed == {}
+
+
+def test_a_keystone_that_times_out_is_one_error_and_blocks_openstack(solved, grade):
+    solved.logins["admin"] = ConnectTimeout(TOKENS)
+    result = grade(solved)
+    _no_failure(result)
+    checks = by_key(result)
+    admin = checks["05.admin_logs_in_to_keystone"]
+    assert admin.status == "error" and "got no answer" in admin.found and TOKENS in admin.found
+    assert "not a verdict on your work" in admin.hint
+    blocked = result.blocked_by("05.admin_logs_in_to_keystone")
+    assert len(blocked) >= 25 and all(c.points == 0 for c in blocked)
+    assert [c.key for c in result.root_causes] == ["05.admin_logs_in_to_keystone"]
+    assert result.status == "incomplete" and "could not be judged" in result.reason
+    assert checks["03.mariadb_listens_on_all_addresses"].passed  # the rest is judged
+
+
+def test_a_listing_that_times_out_is_an_error_not_a_missing_instance(solved, grade):
+    solved.failing_kinds["servers"] = ConnectTimeout(
+        "Request to http://172.16.4.10:8774/v2.1/servers/detail timed out")
+    result = grade(solved, "12-14")
+    _no_failure(result)
+    active = by_key(result)["12.instance_is_active_as_the_tutorial_says"]
+    assert active.status == "error" and "servers/detail timed out" in active.found
+    assert {c.status for c in result.checks} <= {"passed", "error", "blocked"}
+    assert result.status == "incomplete"
+
+
+def test_an_api_that_answers_is_judged_even_when_it_refuses(solved, grade):
+    solved.failing_kinds["servers"] = ConnectFailure(
+        "Unable to establish connection to http://172.16.4.10:8774/v2.1/servers/detail: "
+        "[Errno 111] Connection refused")
+    result = grade(solved, "12")
+    active = by_key(result)["12.instance_is_active_as_the_tutorial_says"]
+    assert active.status == "failed" and "Connection refused" in active.found  # nova-api is off
+
+
+def test_a_slow_api_gets_the_time_it_needs(solved, grade):
+    solved.api_delays = {"servers": 0.5, "volumes": 0.5}
+    result = grade(solved, "12-14", deadline=time.monotonic() + 60, host_timeout=60)
+    assert result.status == "ok" and all(c.ok for c in result.checks), \
+        [(c.key, c.found) for c in result.checks if not c.ok]
+
+
+def test_an_api_slower_than_the_snapshots_limit_is_an_error(solved, grade, monkeypatch):
+    monkeypatch.setattr(cloud, "SLACK", 0.5)
+    solved.api_delays = {"servers": 4.0}
+    # a host limit of 3 s leaves the snapshot 2.5 s: the servers never come
+    result = grade(solved, "12", deadline=time.monotonic() + 3, host_timeout=3)
+    _no_failure(result)
+    active = by_key(result)["12.instance_is_active_as_the_tutorial_says"]
+    assert active.status == "error" and "no answer" in active.found
+
+
+def test_a_snapshot_that_never_comes_back_ends_in_errors(solved, grade, monkeypatch):
+    monkeypatch.setattr(cloud, "SLACK", 0.5)
+    solved.snapshot_delay = 3.0
+    result = grade(solved, "5,10", deadline=time.monotonic() + 1.5, host_timeout=1.5)
+    _no_failure(result)
+    assert {c.status for c in result.checks} <= {"passed", "error", "blocked"}
+    admin = by_key(result)["05.admin_logs_in_to_keystone"]
+    assert admin.status == "error" and "gave no result within" in admin.found
+    assert result.status in ("timeout", "incomplete")
+
+
+@pytest.mark.parametrize(("exc", "silent"), [
+    (ConnectTimeout(TOKENS), True),
+    (ConnectFailure("Unable to establish connection to http://x:5000: Connection reset by "
+                    "peer"), True),
+    (ConnectFailure("Unable to establish connection to http://x:5000: [Errno 111] "
+                    "Connection refused"), False),
+    (HttpException("Unauthorized", http_status=401), False),
+    (HttpException("Not Found", http_status=404), False),
+    (HttpException("Internal Server Error", http_status=500), False),
+    (HttpException("Service Unavailable", http_status=503), True),
+    (HttpException("Gateway Timeout", http_status=504), True),
+    (TimeoutError("no answer"), True),
+    (RuntimeError("Unauthorized (HTTP 401)"), False),
+])
+def test_the_snapshot_tells_no_answer_from_an_answer(exc, silent):
+    assert program.unanswered(exc) is silent
+
+
+def test_a_login_that_got_no_answer_is_tried_again_while_time_remains(monkeypatch):
+    monkeypatch.setattr(program, "RETRY_PAUSE", 0.01)
+    tries, timeouts = [], []
+
+    class Conn:
+        def authorize(self):
+            tries.append("authorize")
+            if len(tries) < 3:
+                raise ConnectTimeout(TOKENS)
+
+    class OpenStack:
+        @staticmethod
+        def connect(**options):
+            timeouts.append(options["api_timeout"])
+            return Conn()
+
+    config = {"auth_url": "http://172.16.4.10:5000/v3", "region": "RegionOne",
+              "admin": {"username": "admin", "password": "pw", "project": "admin"}}
+    conn = program.login(OpenStack, config, "admin", time.monotonic() + 60)
+    assert isinstance(conn, Conn) and len(tries) == 3
+    assert timeouts[0] > 50  # a request may take all the time that is left
+    tries.clear()
+    refused = program.login(OpenStack, config, "admin", time.monotonic() + 0.01)
+    assert isinstance(refused, ConnectTimeout)  # no time left: the last answer stands
+
+
+def test_a_broker_that_does_not_answer_is_no_verdict_on_the_user():
+    import socket
+
+    from stacklab.grading.remote.amqp_login import login
+
+    silent = socket.socket()  # accepts (the kernel does) but never speaks AMQP
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(1)
+    try:
+        answer = login("127.0.0.1", silent.getsockname()[1], "openstack", "pw", timeout=0.3)
+    finally:
+        silent.close()
+    assert answer["ok"] is False and answer["unanswered"] is True
+    assert "did not answer within 0.3 s" in answer["detail"]
