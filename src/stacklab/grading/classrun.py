@@ -299,7 +299,8 @@ class _ClassRun:
     def partial(self, worker: _Worker, status: str, reason: str) -> RunResult:
         specs = self.specs[worker.target.provider]
         done = {c.key for c in worker.checks}
-        rest = [CheckResult.unjudged(s, f"not checked: {reason}") for s in specs if s.key not in done]
+        rest = [CheckResult.unjudged(s, f"not checked: {reason}")
+                for s in specs if s.key not in done]
         return RunResult(name=worker.target.name, url=worker.target.url,
                          labs=sorted({s.lab for s in specs} | {c.lab for c in worker.checks}),
                          checks=worker.checks + rest, status=status,  # type: ignore[arg-type]

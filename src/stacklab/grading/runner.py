@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from stacklab import paths
-from stacklab.catalog import Lab, pick
+from stacklab.catalog import Lab, pick, select
 from stacklab.errors import StacklabError
 from stacklab.grading import transport
 from stacklab.grading.control import RunControl
