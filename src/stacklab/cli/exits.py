@@ -28,21 +28,22 @@ CHECK_EPILOG = """\b
 Exit codes:
   0    every check passed
   1    a check failed (yours to fix: see its hint)
-  2    bad input (an option, a lab, a settings value): nothing was contacted
-  3    not every check could be judged: the lab host could not be reached, the time
-       limit was reached, or a check ended in error (run it again)
+  2    bad input (an option, a lab, a settings value): nothing contacted
+  3    not every check could be judged: the lab host could not be
+       reached, the time limit was reached, or a check ended in error
   130  interrupted (Ctrl-C); 143 stopped by SIGTERM
 """
 
 GRADE_EPILOG = """\b
 Exit codes:
   0    every host was fully graded (whatever its points)
-  2    bad input (an option, the inventory, a settings value, --out): no host was
-       contacted
-  3    some hosts were not fully graded, even after one retry (unreachable, out of time,
-       checks in error): the summary names them and why; the reports are written
-  130  interrupted (Ctrl-C); 143 stopped by SIGTERM: the partial reports are written,
-       the unfinished hosts marked "interrupted"
+  2    bad input (an option, the inventory, a settings value, --out):
+       no host was contacted
+  3    some hosts were not fully graded, even after one retry
+       (unreachable, out of time, checks in error): the summary names
+       them and why; the reports are written
+  130  interrupted (Ctrl-C); 143 stopped by SIGTERM: the partial reports
+       are written, the unfinished hosts marked "interrupted"
 """
 
 

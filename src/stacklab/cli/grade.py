@@ -147,8 +147,9 @@ def check_out_folder(folder: Path, names: list[str]) -> None:
     `folder` (it need not exist yet): a file, a path under a file, a folder not writable."""
     where = f"--out {folder}"
     nearest = next(p for p in (folder, *folder.parents) if p.exists() or p.is_symlink())
-    if not nearest.is_dir():
-        what = "is a file" if nearest == folder else f"is under {nearest}, which is a file"
+    if not nearest.is_dir():  # a file, or a link to nothing
+        kind = "a file" if nearest.is_file() else "not a folder"
+        what = f"is {kind}" if nearest == folder else f"is under {nearest}, which is {kind}"
         raise StacklabError(f"{where}: {what}", "give a folder for the reports (it may not "
                                                 "exist yet)")
     if not os.access(nearest, os.W_OK | os.X_OK):

@@ -30,8 +30,8 @@ def test_grade_writes_every_report(ssh_lab, solved_replay, tmp_path):
     result = CliRunner().invoke(cli, ["grade", "-i", str(inventory), "--labs", "3-4",
                                       "--jobs", "3", "--timeout", "60", "--out", str(out_dir)])
     assert result.exit_code == 3, result.output  # carol was not graded, even on her retry
-    assert "  carol: unreachable: " in result.output
-    assert "stacklab: 1 of 3 host(s) not fully graded" in result.output
+    assert "  carol: unreachable: " in result.output, result.output
+    assert "stacklab: 1 of 3 host(s) not fully graded" in result.output, result.output
     files = sorted(p.name for p in out_dir.iterdir())
     assert files == ["grades.csv", "grades.html", "grades.json", "grades.txt", "grades.xml"]
     suites = {s.name: s for s in JUnitXml.fromfile(str(out_dir / "grades.xml"))}

@@ -200,6 +200,7 @@ def test_check_and_grade_help_document_their_exit_codes():
         out = CliRunner().invoke(cli, [command, "--help"])
         assert "Exit codes:" in out.output and line in out.output
         assert "130  interrupted (Ctrl-C); 143 stopped by SIGTERM" in out.output
+        assert max(len(line) for line in out.output.splitlines()) <= 80
 
 
 @pytest.mark.parametrize("swallowed", [False, True], ids=["raised", "swallowed-by-pytest"])

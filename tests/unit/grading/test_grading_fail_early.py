@@ -146,6 +146,14 @@ def test_an_out_under_a_file_stops_before_any_host(host, tmp_path):
     assert host.accepted == 0
 
 
+def test_an_out_that_is_a_link_to_nothing_stops_before_any_host(host, tmp_path):
+    (tmp_path / "grades").symlink_to(tmp_path / "gone")
+    out = CliRunner().invoke(cli, command("grade", host, tmp_path))
+    assert out.exit_code == 2, out.output
+    assert one_line(out.output) == f"stacklab: --out {tmp_path / 'grades'}: is not a folder"
+    assert host.accepted == 0
+
+
 def test_an_out_whose_report_name_is_a_folder_stops_before_any_host(host, tmp_path):
     (tmp_path / "grades" / "grades.json").mkdir(parents=True)
     out = CliRunner().invoke(cli, command("grade", host, tmp_path))
