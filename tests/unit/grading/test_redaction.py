@@ -78,9 +78,10 @@ ORDINARY = [
 ]
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def known(monkeypatch):
-    """The secrets the kit knows (as if the settings loader had registered them)."""
+    """The secrets the kit knows (as if the settings loader had registered them); empty for
+    every test here, whatever settings earlier tests of the run loaded and registered."""
     secrets: set[str] = set()
     monkeypatch.setattr(redact_module, "_known", secrets)
     return secrets
