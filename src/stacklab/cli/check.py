@@ -35,7 +35,7 @@ def check(labs: str | None, host_url: str | None, local: bool, as_json: bool,
     console = Console(stderr=as_json)
     with console.status(f"checking {len(chosen)} lab(s) on {target.url} …"):
         result = run_checks(target, chosen, check_timeout=check_timeout, include_hidden=False)
-    if result.status in ("unreachable", "refused") or (
+    if result.status in ("unreachable", "refused", "hostkey") or (
             result.status == "timeout" and not any(c.passed for c in result.checks)):
         raise StacklabError(f"cannot reach the lab host: {result.reason}", UNREACHABLE_HINT)
     for lab in chosen:

@@ -8,6 +8,8 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from stacklab.cli.options import accept_new_option
+
 INVENTORY_HELP = """The class, one student per host, in one of three formats:
 
 \b
@@ -28,6 +30,7 @@ Ansible YAML:
 
 
 @click.command(epilog=INVENTORY_HELP)
+@accept_new_option
 @click.option("--inventory", "-i", type=click.Path(path_type=Path), required=True,
               help="The class: one line per student (name, ssh URL, optional key), "
                    "or an Ansible inventory (INI or YAML).")

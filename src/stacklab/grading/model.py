@@ -42,8 +42,8 @@ OK_STATUSES = (Outcome.PASSED.value, Outcome.NOT_APPLICABLE.value, Outcome.NOT_V
 # could not be judged: neither the learner's success nor their mistake
 UNJUDGED_STATUSES = (Outcome.ERROR.value, Outcome.BLOCKED.value)
 NOT_VERIFIED = "not verified on this host: "  # how a not-verified check's `found` begins
-HostStatus = Literal["ok", "unreachable", "refused", "timeout", "error", "incomplete",
-                     "interrupted"]
+HostStatus = Literal["ok", "unreachable", "refused", "timeout", "hostkey", "error",
+                     "incomplete", "interrupted"]
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 The graders, their run and the table are the grading package's (``run_checks``,
 ``render_lab_html``); this module only picks the host and hands the graders the notebook's
-own SSH connection (one connection serves %%vm and %check alike). A dry run grades nothing
+own connection (one connection serves %%vm and %check alike). A dry run grades nothing
 (the graders would probe the lab's addresses from this machine): it lists the lab's checks
 as not run.
 """
@@ -25,5 +25,5 @@ def check_lab(session, number: int) -> str:
         result = RunResult(name=target.name, url="dry run", labs=[lab.number],
                            checks=[CheckResult.not_run(spec, reason) for spec in specs])
     else:
-        result = run_checks(target, [lab.number], client=session.ssh_client())
+        result = run_checks(target, [lab.number], client=session.connection())
     return render_lab_html(result, lab.number)
