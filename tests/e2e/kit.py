@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from stacklab.hosts.target import read_lab_state
+from stacklab.hosts.target import Target, read_lab_state
 from stacklab.labhost.container.ready import run_ssh
 
 KIT = Path(__file__).resolve().parents[2]
@@ -101,8 +101,7 @@ class LabHost:
         """Run a shell script on the lab host as its SSH user (sudo for root)."""
         t = self.target
         started = time.monotonic()
-        code, out = run_ssh(t["hostname"], t["port"], t["user"], t["key_file"],
-                            f"bash -c {shquote(script)} 2>&1", timeout=timeout)
+        code, out = run_ssh(Target(**t), f"bash -c {shquote(script)} 2>&1", timeout=timeout)
         return Result(code, out, time.monotonic() - started)
 
     def sh(self, script: str, timeout: float = 300) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -47,9 +48,22 @@ def run_magic(shell):
 
 
 @pytest.fixture(scope="module")
-def sshd():
+def sshd(tmp_path_factory):
+    """A loopback sshd whose key is in the kit's known_hosts (a state folder of the
+    module's own, inherited by the kernels a test starts): URLs reach it as a teacher's
+    recorded host."""
     why = available()
     if why:
         pytest.skip(why)
-    with loopback_sshd() as server:
-        yield server
+    state = tmp_path_factory.mktemp("state")
+    saved = os.environ.get("STACKLAB_STATE_DIR")
+    os.environ["STACKLAB_STATE_DIR"] = str(state)
+    try:
+        with loopback_sshd() as server:
+            (state / "known_hosts").write_text(server.known_hosts())
+            yield server
+    finally:
+        if saved is None:
+            os.environ.pop("STACKLAB_STATE_DIR", None)
+        else:
+            os.environ["STACKLAB_STATE_DIR"] = saved

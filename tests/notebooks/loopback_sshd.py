@@ -1,11 +1,10 @@
 """A real OpenSSH server on loopback, for the %%vm tests and the benchmark.
 
 It runs as the current user (root on the build machines) from a throwaway folder named
-sln-sshd-*, with its own host key, a fresh client key and a home folder of its own for the
-sessions (so nothing lands in the real user's home) and a folder first on their PATH (for a
-test's stand-in commands), and logs every login so a test can count the SSH connections a
-notebook opened.
-"""
+sln-sshd-*, with its own host key (pinned in its ``target``), a fresh client key and a home
+folder of its own for the sessions (so nothing lands in the real user's home) and a folder
+first on their PATH (for a test's stand-in commands), and logs every login so a test can
+count the SSH connections a notebook opened."""
 
 from __future__ import annotations
 
@@ -33,6 +32,11 @@ class LoopbackSSHD:
     log: Path
     home: Path  # the sessions' $HOME: a throwaway folder, not the real user's home
     bin: Path  # first on the sessions' PATH: a test's stand-in commands go here
+
+    def known_hosts(self) -> str:
+        """The server's known_hosts line (its key is also pinned in ``target``)."""
+        t = self.target
+        return f"[{t.hostname}]:{t.port} {t.host_key}\n"
 
     def logins(self) -> int:
         """How many SSH connections the server has accepted so far."""
@@ -86,9 +90,10 @@ SetEnv HOME={home} PATH={stand_ins}:{DEFAULT_PATH}
         log = folder / "sshd.log"
         proc = subprocess.Popen([SSHD, "-D", "-f", str(folder / "sshd_config"), "-E", str(log)])
         _wait_for(port, proc)
+        host_key = " ".join((folder / "host_key.pub").read_text().split()[:2])
         yield LoopbackSSHD(Target(hostname="127.0.0.1", port=port, user=user,
                                   key_file=str(folder / "client_key"), name="loopback",
-                                  provider="vagrant"), log, home, stand_ins)
+                                  provider="vagrant", host_key=host_key), log, home, stand_ins)
     finally:
         if proc is not None:
             stop_process(proc)

@@ -8,8 +8,9 @@ import time
 
 import pytest
 
+from stacklab.hosts.transport import open_connection
 from stacklab.notebooks.session import Session
-from stacklab.notebooks.transport import SSHTransport
+from stacklab.notebooks.transport import CellTransport
 
 pytestmark = pytest.mark.integration
 
@@ -19,7 +20,7 @@ def session_for(sshd) -> Session:
     return Session(spec=f"ssh://{t.user}@{t.hostname}:{t.port}?key={t.key_file}")
 
 
-def still_running(transport: SSHTransport, pattern: str) -> bool:
+def still_running(transport: CellTransport, pattern: str) -> bool:
     seen: list[str] = []
     # '[x]' keeps pgrep from matching this very command line
     transport.run(f"pgrep -f '{pattern[:-1]}[{pattern[-1]}]' || true", timeout=10,
@@ -28,7 +29,7 @@ def still_running(transport: SSHTransport, pattern: str) -> bool:
 
 
 def test_output_streams_as_it_comes(sshd):
-    transport = SSHTransport(sshd.target)
+    transport = CellTransport(open_connection(sshd.target))
     events: list[tuple[float, str, str]] = []
     outcome = transport.run("echo first; sleep 3; echo second >&2; sleep 0.5; echo third",
                             timeout=30,
@@ -50,7 +51,7 @@ def test_a_non_zero_exit_is_shown_in_red_with_its_code(sshd, run_magic):
 
 
 def test_a_timeout_stops_the_command_on_the_host(sshd):
-    transport = SSHTransport(sshd.target)
+    transport = CellTransport(open_connection(sshd.target))
     started = time.monotonic()
     outcome = transport.run("echo started; sleep 47.25", timeout=2, stdout=lambda _: None,
                             stderr=lambda _: None)
@@ -61,7 +62,7 @@ def test_a_timeout_stops_the_command_on_the_host(sshd):
 
 
 def test_an_interrupt_stops_the_command_on_the_host(sshd):
-    transport = SSHTransport(sshd.target)
+    transport = CellTransport(open_connection(sshd.target))
 
     def interrupt(_text: str) -> None:
         raise KeyboardInterrupt  # what the kernel raises when the learner presses stop

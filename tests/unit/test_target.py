@@ -19,12 +19,11 @@ def test_ssh_urls_parse_with_defaults_and_key():
         "container")
 
 
-def test_testinfra_spec_keeps_one_paramiko_connection_and_hides_nothing_secret():
+def test_testinfra_spec_names_the_kits_own_backend_and_hides_nothing_secret():
     t = Target(hostname="127.0.0.1", port=2410, user="vagrant", key_file="/k/id")
-    assert t.testinfra_spec(timeout=7) == (
-        "paramiko://vagrant@127.0.0.1:2410?timeout=7&ssh_identity_file=/k/id")
+    assert t.testinfra_spec() == "stacklab://vagrant@127.0.0.1:2410"
     assert t.url == "ssh://vagrant@127.0.0.1:2410"
-    assert Target(local=True).testinfra_spec() == "local://"
+    assert Target(local=True).testinfra_spec() == "stacklab://local"
 
 
 @pytest.mark.parametrize(("url", "says"), [

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from stacklab.grading.model import ClassReport
 
 REPORT_STEM = "grades"  # grades.json, grades.csv, …
+from stacklab.cli.options import accept_new_option
 
 INVENTORY_HELP = """The class, one student per host, in one of three formats:
 
@@ -39,6 +40,7 @@ Ansible YAML:
 
 
 @click.command(epilog=INVENTORY_HELP + "\n" + GRADE_EPILOG)
+@accept_new_option
 @click.option("--inventory", "-i", type=click.Path(path_type=Path), required=True,
               help="The class: one line per student (name, ssh URL, optional key), "
                    "or an Ansible inventory (INI or YAML).")

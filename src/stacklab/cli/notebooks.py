@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from stacklab.cli.options import accept_new_option
 from stacklab.errors import StacklabError
 from stacklab.paths import kit_root
 
@@ -78,6 +79,7 @@ def check_drift() -> None:
               help="The set for this provider's lab host instead of the running one's.")
 @click.option("--print-command", is_flag=True,
               help="Print the JupyterLab command line instead of running it.")
+@accept_new_option
 @click.argument("jupyter_args", nargs=-1, type=click.UNPROCESSED)
 def open_notebooks(instructor: bool, provider: str | None, print_command: bool,
                    jupyter_args: tuple[str, ...]) -> None:

@@ -12,8 +12,24 @@ from stacklab.errors import StacklabError
 from stacklab.hosts.target import Target, default_target
 
 
+def accept_new_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--accept-new: record the key of a host seen for the first time (see hosts.hostkeys)."""
+    def accept(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+        if value:
+            from stacklab.hosts.hostkeys import allow_accept_new
+
+            allow_accept_new()
+
+    return click.option("--accept-new", is_flag=True, expose_value=False, callback=accept,
+                        help="Record the SSH key of a host not yet in known_hosts (its "
+                             "first contact), like OpenSSH's StrictHostKeyChecking="
+                             "accept-new. A changed key is still refused.")(func)
+
+
 def target_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """--host / --local: which lab host to work on (default: the one `stacklab up` started)."""
+    """--host / --local / --accept-new: which lab host to work on (default: the one
+    `stacklab up` started), and whether to record its key on first contact."""
+    func = accept_new_option(func)
     func = click.option("--local", is_flag=True,
                         help="Work on this machine itself (run inside the lab host).")(func)
     func = click.option("--host", "host_url", metavar="ssh://USER@HOST[:PORT]",

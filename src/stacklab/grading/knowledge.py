@@ -105,13 +105,11 @@ def save_answers(lab: int, answers: Mapping[str, str], target=None, *, host=None
 
     clean = validate_answers(lab, answers)
     document = json.dumps(answers_document(lab, clean), indent=2) + "\n"
-    client = None
     if host is None:
         from stacklab.hosts.target import default_target
 
         target = target or default_target()
-        client = None if target.local else transport.connect(target)
-        _, host = transport.host_for(target, client)
+        _, host = transport.host_for(target, transport.connect(target))
     relative = answers_path(lab)
     folder = relative.rsplit("/", 1)[0]
     out = transport.run(host, f'mkdir -p "$HOME"/{folder} && cat > "$HOME"/{relative} '

@@ -47,8 +47,8 @@ UNJUDGED_HINT = "not a verdict on your work: the kit could not find this out; ch
 # ok: every check judged. unreachable/refused/timeout(connect)/error: not graded at all.
 # timeout after a start: the host's time limit ended the run; incomplete: some checks ended
 # in error (could not be found out): both are worth grading again.
-HostStatus = Literal["ok", "unreachable", "refused", "timeout", "error", "incomplete",
-                     "interrupted"]
+HostStatus = Literal["ok", "unreachable", "refused", "timeout", "hostkey", "error",
+                     "incomplete", "interrupted"]
 
 
 @dataclass(frozen=True)

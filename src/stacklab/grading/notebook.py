@@ -17,7 +17,7 @@ from stacklab.grading.model import RunResult
 from stacklab.hosts.target import Target
 
 if TYPE_CHECKING:
-    import paramiko
+    from stacklab.hosts.transport import Connection
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ class LabCheck:
 
 def check_lab(lab: int, target: Target | None = None, *, timeout: float | None = 300,
               check_timeout: float = 60.0, record: bool = True,
-              client: paramiko.SSHClient | None = None) -> LabCheck:
+              client: Connection | None = None) -> LabCheck:
     """Run lab `lab`'s checks as a learner sees them (no hidden checks) and record progress.
 
     `client`: the notebook's SSH connection to `target`, used instead of a new one.

@@ -26,7 +26,7 @@ from stacklab.grading.model import CheckResult, CheckSpec, Outcome, RunResult
 from stacklab.hosts.target import Target
 
 if TYPE_CHECKING:
-    import paramiko
+    from stacklab.hosts.transport import Connection
 
 DEFAULT_CHECK_TIMEOUT = 60.0
 # pytest plugins a grading run has no use for; unraisableexception alone costs a forced
@@ -101,7 +101,7 @@ def run_checks(target: Target, labs: Iterable[int | Lab] | str | None = None, *,
                include_hidden: bool = True,
                on_result: Callable[[CheckResult], None] | None = None,
                connect_timeout: float = CONNECT_TIMEOUT,
-               client: paramiko.SSHClient | None = None) -> RunResult:
+               client: Connection | None = None) -> RunResult:
     """Run the checks of `labs` (default: all) against `target` and return the result.
 
     `timeout` bounds the whole run, `check_timeout` each check: what they cut short ends in
@@ -110,7 +110,7 @@ def run_checks(target: Target, labs: Iterable[int | Lab] | str | None = None, *,
     the selected labs need in other labs run too (to tell blocked from failed) but are not
     reported.
 
-    `client`: an SSH connection to `target` that is already open (a notebook's): the run
+    `client`: a connection to `target` that is already open (a notebook's): the run
     uses it instead of opening its own, and leaves it open. ``connections`` in the result
     counts only the connections the run opened itself.
     """
@@ -120,10 +120,8 @@ def run_checks(target: Target, labs: Iterable[int | Lab] | str | None = None, *,
     control = RunControl(check_timeout=check_timeout, include_hidden=include_hidden,
                          on_result=on_result, summary=False, host_timeout=timeout,
                          deadline=started + timeout if timeout else None)
-    borrowed = client is not None and not target.local
-    if target.local:
-        client = None
-    elif not borrowed:
+    borrowed = client is not None
+    if client is None:
         try:
             client = transport.connect(target, connect_timeout)
         except transport.HostUnreachable as exc:
@@ -133,18 +131,15 @@ def run_checks(target: Target, labs: Iterable[int | Lab] | str | None = None, *,
                              checks=[CheckResult.unjudged(s, exc.reason) for s in specs],
                              status=exc.status, reason=exc.reason,
                              duration=time.monotonic() - started)
-    spec, host = transport.host_for(target, client, timeout=connect_timeout)
+    opened_before = client.connections_opened if borrowed else 0
+    spec, host = transport.host_for(target, client)
     try:
         result = run_on_host(host, spec, chosen, name=target.name, url=target.url,
                              provider=target.provider, control=control)
     finally:
-        in_use = host.backend.__dict__.pop("client", None) if client is not None else None
-        reconnected = client is not None and in_use is not client
-        if reconnected and in_use is not None:  # testinfra's own, opened after ours dropped
-            in_use.close()
-        if client is not None and not borrowed:
+        if not borrowed:
             client.close()
-    connections = int(client is not None and not borrowed) + int(reconnected)
+    connections = client.connections_opened - opened_before
     return replace(result, duration=time.monotonic() - started, connections=connections)
 
 

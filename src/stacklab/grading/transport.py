@@ -1,29 +1,36 @@
-"""One SSH connection per host, and commands that take their secrets on stdin.
+"""The graders' side of the one transport (:mod:`stacklab.hosts.transport`).
 
-:func:`connect` opens the one paramiko connection a run uses, with a time limit on each
-stage, and turns every way it can fail into a :class:`HostUnreachable` with a reason a
-teacher can act on. :func:`host_for` hands that connection to testinfra, so every
-``host.run`` of the run shares it. :func:`start` runs a command on another channel of the
-same connection while checks go on (the OpenStack snapshot), feeding it stdin: secrets
-travel there, never on a command line.
+:func:`host_for` wraps the run's connection in a testinfra host (:mod:`stacklab.hosts.backend`)
+and :func:`register` makes it the one testinfra's plugin hands to every grader module.
+:func:`start` and :func:`run` run a command with input on stdin (secrets travel there, never
+on a command line) on the same connection; :func:`start` does it in the background while
+checks go on (the OpenStack snapshot).
+
+Plain ``pytest grader/ --hosts=…`` builds testinfra's own backends instead; for those,
+:func:`connection_of` finds the matching kit connection: testinfra's paramiko client once
+its host key passes the kit's check, OpenSSH's ``ssh`` (which checks keys itself), or this
+machine.
 """
 
 from __future__ import annotations
 
-import logging
-import subprocess
-import threading
-import time
-from dataclasses import dataclass
+import weakref
 from typing import Any
 
-import paramiko
-
+from stacklab.hosts.backend import KitBackend, as_testinfra_host
+from stacklab.hosts.errors import HostUnreachable
 from stacklab.hosts.target import Target
+from stacklab.hosts.transport import (
+    Connection,
+    LocalConnection,
+    Output,
+    Pending,
+    SSHConnection,
+    connect,
+)
 
-# paramiko logs a traceback for every failed connection; the reason reaches the report
-logging.getLogger("paramiko").addHandler(logging.NullHandler())
-logging.getLogger("paramiko").propagate = False
+__all__ = ["HostUnreachable", "Output", "Pending", "connect", "connection_of", "host_for",
+           "register", "run", "start"]
 
 # The options testinfra's own plugin passes when none are given on the command line; a
 # host cached under them is the one its `host` fixture hands to every grader module.
@@ -33,77 +40,9 @@ TESTINFRA_DEFAULTS: dict[str, Any] = {
 }
 
 
-class HostUnreachable(Exception):
-    """The host cannot be graded: status is refused | unreachable | timeout."""
-
-    def __init__(self, status: str, reason: str) -> None:
-        super().__init__(reason)
-        self.status = status
-        self.reason = reason
-
-
-class _IgnoreHostKey(paramiko.MissingHostKeyPolicy):
-    # Lab hosts are rebuilt all the time; Vagrant's own ssh-config does the same.
-    def missing_host_key(self, client, hostname, key) -> None:
-        pass
-
-
-def connect(target: Target, timeout: float = 10.0) -> paramiko.SSHClient:
-    """Open the run's SSH connection: TCP, banner and login each within `timeout` seconds."""
-    where = f"{target.hostname}:{target.port}"
-    client = paramiko.SSHClient()
-    client.set_missing_host_key_policy(_IgnoreHostKey())
-    options: dict[str, Any] = {
-        "hostname": target.hostname, "port": target.port, "username": target.user,
-        "timeout": timeout, "banner_timeout": timeout, "auth_timeout": timeout,
-        "channel_timeout": timeout,
-    }
-    if target.key_file:
-        options.update(key_filename=target.key_file, look_for_keys=False, allow_agent=False)
-    try:
-        client.connect(**options)
-    except paramiko.AuthenticationException:
-        client.close()
-        how = f"key {target.key_file}" if target.key_file else "the default keys"
-        raise HostUnreachable("refused", f"{where}: login as {target.user} refused "
-                                         f"with {how}") from None
-    except paramiko.ssh_exception.NoValidConnectionsError:
-        client.close()
-        raise HostUnreachable("unreachable", f"{where}: connection refused "
-                                             "(nothing listens on that port)") from None
-    except TimeoutError:
-        client.close()
-        raise HostUnreachable("timeout", f"{where}: no answer within {timeout:g} s") from None
-    except paramiko.SSHException as exc:
-        # paramiko reports a silent server in several ways (banner, negotiation, "No existing
-        # session"), depending on which of its timers fires first: what counts is that no
-        # SSH greeting (the server's version line) ever came
-        transport = client.get_transport()
-        greeted = bool(transport is not None and transport.remote_version)
-        client.close()
-        if not greeted:
-            raise HostUnreachable("timeout", f"{where}: accepts connections but sends no "
-                                             f"SSH greeting within {timeout:g} s") from None
-        raise HostUnreachable("unreachable", f"{where}: SSH failed: {exc}") from None
-    except EOFError:  # paramiko: the server hung up in the middle of the handshake
-        client.close()
-        raise HostUnreachable("unreachable", f"{where}: the server closed the connection "
-                                             "during the SSH handshake") from None
-    except OSError as exc:
-        client.close()
-        raise HostUnreachable("unreachable", f"{where}: {exc.strerror or exc}") from None
-    return client
-
-
-def host_for(target: Target, client: paramiko.SSHClient | None, timeout: float = 10.0):
-    """(spec, testinfra host) for `target`, using `client` as its one connection."""
-    import testinfra
-
-    spec = target.testinfra_spec(timeout=timeout)
-    host = testinfra.get_host(spec)
-    if client is not None:
-        host.backend.__dict__["client"] = client  # testinfra's cached_property
-    return spec, host
+def host_for(target: Target, connection: Connection):
+    """(spec, testinfra host) for `target`, every command of it on `connection`."""
+    return target.testinfra_spec(), as_testinfra_host(connection)
 
 
 def register(spec: str, host) -> None:
@@ -118,103 +57,64 @@ def register(spec: str, host) -> None:
     testinfra.host.Host._hosts_cache[key] = [host]
 
 
-@dataclass
-class Output:
-    rc: int
-    stdout: str
-    stderr: str
-
-    @property
-    def succeeded(self) -> bool:
-        return self.rc == 0
+_ADOPTED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-class Pending:
-    """A command running on the host; :meth:`result` waits for it."""
+def connection_of(host) -> Connection:
+    """The kit connection that runs `host`'s commands."""
+    backend = host.backend
+    if isinstance(backend, KitBackend):
+        return backend.connection
+    if backend not in _ADOPTED:
+        _ADOPTED[backend] = _adopt(backend)
+    return _ADOPTED[backend]
 
-    def __init__(self, runner, description: str) -> None:
-        self.description = description
-        self._done = threading.Event()
-        self._output: Output | None = None
-        self._error: BaseException | None = None
-        self.started = time.monotonic()
-        self.finished: float | None = None
 
-        def work() -> None:
-            try:
-                self._output = runner()
-            except BaseException as exc:  # handed to whoever waits
-                self._error = exc
-            finally:
-                self.finished = time.monotonic()
-                self._done.set()
+def _adopt(backend) -> Connection:
+    """A kit connection over one of testinfra's own backends (plain pytest)."""
+    name = getattr(backend, "NAME", "")
+    if name == "local":
+        return LocalConnection()
+    if name == "paramiko":
+        spec = backend.host
+        target = Target(hostname=spec.name, port=int(spec.port or 22),
+                        user=spec.user or "root")
+        return SSHConnection.adopt(backend.client, target)
+    if name in ("ssh", "safe-ssh"):
+        return _OpenSSH(backend)
+    raise RuntimeError(f"testinfra backend '{name}' cannot feed stdin; "
+                       "use paramiko://, ssh:// or local://")
 
-        threading.Thread(target=work, name=f"stacklab-{description}", daemon=True).start()
 
-    def done(self) -> bool:
-        return self._done.is_set()
+class _OpenSSH(LocalConnection):
+    """testinfra's ssh backend: each command through its own `ssh` command line (OpenSSH
+    checks the host key by the user's ssh configuration)."""
 
-    def result(self, timeout: float | None = None) -> Output:
-        if not self._done.wait(timeout):
-            raise TimeoutError(f"{self.description}: no result within {timeout:g} s")
-        if self._error is not None:
-            raise self._error
-        assert self._output is not None
-        return self._output
+    def __init__(self, backend) -> None:
+        self.backend = backend
+        self.description = f"ssh://{backend.host.name}"
+
+    def argv(self, command: str) -> list[str]:
+        cmd, args = self.backend._build_ssh_command(command)
+        return ["/bin/sh", "-c", self.backend.quote(" ".join(cmd), *args)]
 
 
 def start(host, command: str, stdin: bytes | str = b"", *, sudo: bool = False,
           description: str = "command") -> Pending:
     """Run `command` on the host in the background, writing `stdin` to it."""
-    data = stdin.encode() if isinstance(stdin, str) else stdin
-    backend = host.backend
-    if hasattr(backend, "start_with_stdin"):  # a recorded host in the kit's own tests
-        return Pending(lambda: backend.start_with_stdin(command, data, sudo), description)
-    full = backend.get_sudo_command(command, None) if sudo else command
-    full = backend.get_command(full)
-    name = getattr(backend, "NAME", "")
-    if name == "paramiko":
-        return Pending(lambda: _paramiko_run(backend.client, full, data), description)
-    if name == "local":
-        return Pending(lambda: _local_run(["/bin/sh", "-c", full], data), description)
-    if name in ("ssh", "safe-ssh"):
-        cmd, args = backend._build_ssh_command(full)
-        line = backend.quote(" ".join(cmd), *args)
-        return Pending(lambda: _local_run(["/bin/sh", "-c", line], data), description)
-    raise RuntimeError(f"testinfra backend '{name}' cannot feed stdin; "
-                       "use paramiko://, ssh:// or local://")
+    return connection_of(host).start(_line(host, command, sudo), stdin,
+                                     description=description)
 
 
 def run(host, command: str, stdin: bytes | str = b"", *, sudo: bool = False,
         timeout: float = 60.0) -> Output:
-    """Run `command` with `stdin` and wait for it."""
-    return start(host, command, stdin, sudo=sudo, description=command.split()[0]).result(
-        timeout)
+    """Run `command` with `stdin` and wait for it (TimeoutError past `timeout`)."""
+    out = connection_of(host).run(_line(host, command, sudo), stdin, timeout=timeout)
+    if out.timed_out:
+        raise TimeoutError(f"{command.split()[0]}: no result within {timeout:g} s")
+    return out
 
 
-def _paramiko_run(client: paramiko.SSHClient, command: str, data: bytes) -> Output:
-    transport = client.get_transport()
-    if transport is None or not transport.is_active():
-        raise ConnectionError("the SSH connection is closed")
-    chan = transport.open_session()
-    try:
-        chan.exec_command(command)
-        if data:
-            chan.sendall(data)
-        chan.shutdown_write()
-        err: list[bytes] = []
-        reader = threading.Thread(target=lambda: err.append(chan.makefile_stderr("rb").read()),
-                                  daemon=True)
-        reader.start()
-        out = chan.makefile("rb").read()
-        reader.join()
-        rc = chan.recv_exit_status()
-    finally:
-        chan.close()
-    return Output(rc, out.decode(errors="replace"), b"".join(err).decode(errors="replace"))
-
-
-def _local_run(argv: list[str], data: bytes) -> Output:
-    proc = subprocess.run(argv, input=data, capture_output=True, check=False)
-    return Output(proc.returncode, proc.stdout.decode(errors="replace"),
-                  proc.stderr.decode(errors="replace"))
+def _line(host, command: str, sudo: bool) -> str:
+    backend = host.backend
+    return backend.get_command(backend.get_sudo_command(command, None) if sudo else command)

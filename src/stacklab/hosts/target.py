@@ -1,7 +1,8 @@
 """Which lab host a command talks to, and how to reach it.
 
 A :class:`Target` is what every part of the kit shares: the graders (testinfra), the
-solutions and the notebooks (fabric) all connect to the host it describes. Where it comes
+solutions and the notebooks all reach the host it describes through
+:mod:`stacklab.hosts.transport`. Where it comes
 from, in order: an explicit ``--host ssh://user@host[:port]`` / ``--local``; the lab host
 that ``stacklab up`` started (recorded in the state file); the Vagrant VM of this checkout.
 """
@@ -14,7 +15,7 @@ import shutil
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, quote, unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from stacklab import paths
 from stacklab.errors import StacklabError
@@ -33,6 +34,8 @@ class Target:
     name: str = "lab"  # a label for reports: the student's name in a class run
     provider: str = "vagrant"  # which providers.<name> settings apply to this host
     local: bool = False
+    # the host's SSH key ('type base64') when the kit started it: pinned, see hosts.hostkeys
+    host_key: str | None = None
 
     @classmethod
     def from_url(cls, url: str, **extra: Any) -> Target:
@@ -79,14 +82,12 @@ class Target:
         """Where this host is, for people: never holds a secret (the key is a path)."""
         return "local" if self.local else f"ssh://{self.user}@{self.hostname}:{self.port}"
 
-    def testinfra_spec(self, timeout: float = 10.0) -> str:
-        """The host string for testinfra.get_host(): its paramiko backend keeps one connection."""
-        if self.local:
-            return "local://"
-        query = f"timeout={int(timeout)}"
-        if self.key_file:
-            query += f"&ssh_identity_file={quote(self.key_file)}"
-        return f"paramiko://{self.user}@{self.hostname}:{self.port}?{query}"
+    def testinfra_spec(self) -> str:
+        """The name testinfra's host cache keeps this host under (see grading.transport):
+        testinfra itself knows no 'stacklab' scheme, so a host not in the cache fails loudly
+        rather than being reached some other way."""
+        return "stacklab://local" if self.local else \
+            f"stacklab://{self.user}@{self.hostname}:{self.port}"
 
     def with_name(self, name: str) -> Target:
         return replace(self, name=name)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 from stacklab.errors import StacklabError
 from stacklab.hosts.target import Target, clear_lab_state, vagrant_target, write_lab_state
+from stacklab.hosts.transport import host_key_of
 
 
 def up(root: Path, provider: str, solve_until: str | None = None) -> Target:
@@ -17,6 +19,8 @@ def up(root: Path, provider: str, solve_until: str | None = None) -> Target:
         env["STACKLAB_SOLVE_UNTIL"] = solve_until
     _vagrant(root, ["up", "--provider", provider], env)
     target = vagrant_target(root)
+    # the kit started this VM: its key, read at this first contact, is pinned from now on
+    target = replace(target, host_key=host_key_of(target))
     write_lab_state(target, vagrant_provider=provider)
     return target
 

@@ -26,5 +26,5 @@ def check_lab(session, number: int) -> str:
         result = RunResult(name=target.name, url="dry run", labs=[lab.number],
                            checks=[CheckResult.unjudged(spec, reason) for spec in specs])
     else:  # the same run as `stacklab check`'s, recorded for `stacklab labs`
-        return grading_check_lab(lab.number, target, client=session.ssh_client())._repr_html_()
+        return grading_check_lab(lab.number, target, client=session.connection())._repr_html_()
     return render_lab_html(result, lab.number)

@@ -29,10 +29,9 @@ def judge(session, step_id: str) -> Verdict:
     if step is None:
         return Verdict(done=False, note=f"(no step {step_id} in the reference solution for "
                                         "this lab host: nothing to check, the cell runs)")
-    from stacklab.notebooks.solving import SolveTransport
     from stacklab.solve import rc_files
     from stacklab.solve.runner import CHECK_TIMEOUT, step_script
 
     script = step_script(step, step.check, rc_files(session.settings()))
-    result = SolveTransport(session.transport()).run(script, timeout=CHECK_TIMEOUT)
+    result = session.solve_transport().run(script, timeout=CHECK_TIMEOUT)
     return Verdict(done=result.ok)

@@ -13,10 +13,13 @@ import getpass
 import os
 from dataclasses import dataclass, field
 
+from stacklab.errors import StacklabError
 from stacklab.hosts.target import Target, default_target
-from stacklab.notebooks.transport import DRY_RUN, SSHTransport, Transport, open_transport
+from stacklab.hosts.transport import Connection
+from stacklab.notebooks.transport import DRY_RUN, CellTransport, Transport, open_transport
 from stacklab.settings import Settings, load_settings
 from stacklab.solve.model import Step
+from stacklab.solve.transport import ScriptTransport
 
 TARGET_ENV = "STACKLAB_NOTEBOOK_TARGET"
 STRICT_ENV = "STACKLAB_NOTEBOOK_STRICT"  # 1: a failing cell raises (tests, end-to-end runs)
@@ -61,11 +64,19 @@ class Session:
             self._transport = open_transport(DRY_RUN if self.dry_run else self.target())
         return self._transport
 
-    def ssh_client(self):
-        """The notebook's open SSH connection (a paramiko SSHClient), None on a local host:
-        %check runs the graders on it rather than opening a second one."""
+    def connection(self) -> Connection | None:
+        """The notebook's one connection to its host (None for a dry run): %check runs the
+        graders on it and %solve its steps, rather than opening a second one."""
         transport = self.transport()
-        return transport.client if isinstance(transport, SSHTransport) else None
+        return transport.connection if isinstance(transport, CellTransport) else None
+
+    def solve_transport(self) -> ScriptTransport:
+        """The reference solution's steps on the notebook's connection (left open)."""
+        connection = self.connection()
+        if connection is None:
+            raise StacklabError("a dry run has no lab host to run steps on",
+                                "use %solve --dry-run, or %vm_target a lab host")
+        return ScriptTransport(connection, owned=False)
 
     def settings(self) -> Settings:
         """The settings that apply to this host (its provider's overrides included)."""

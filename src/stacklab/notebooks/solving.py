@@ -1,8 +1,8 @@
 """``%solve``: the reference solution (``stacklab.solve``) run from a notebook.
 
 The solve engine is the same one `stacklab solve` uses; only two things differ here: its
-commands go through the notebook's one SSH connection, and its progress is printed as
-plain lines a notebook can show.
+commands go through the notebook's one connection (``Session.solve_transport``), and its
+progress is printed as plain lines a notebook can show.
 """
 
 from __future__ import annotations
@@ -10,31 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from stacklab.errors import StacklabError
-from stacklab.notebooks.transport import Transport
 
 Out = Callable[[str], None]
-
-
-class SolveTransport:
-    """The notebook's transport, in the shape the solve engine expects."""
-
-    def __init__(self, transport: Transport) -> None:
-        self.transport = transport
-        self.description = transport.description
-
-    def run(self, script: str, *, timeout: float | None = None):
-        from stacklab.solve.transport import Result, wrap
-
-        said: list[str] = []
-        outcome = self.transport.run(wrap(script), timeout=timeout or 3600,
-                                     stdout=said.append, stderr=said.append)
-        output = "".join(said)
-        if outcome.timed_out:
-            output += f"\n[timed out after {timeout:.0f}s]"
-        return Result(outcome.exit_code, output, outcome.seconds)
-
-    def close(self) -> None:  # the notebook keeps its connection
-        pass
 
 
 class LineReporter:
@@ -82,7 +59,7 @@ def solve_labs(session, labs: list[int], *, dry_run: bool, out: Out) -> bool:
         out(f"Solving lab(s) {', '.join(str(s.lab.number) for s in solutions)} on "
             f"{session.describe()} (log: {log.path})\n")
         try:
-            report = Runner(SolveTransport(session.transport()), log, credentials=credentials,
+            report = Runner(session.solve_transport(), log, credentials=credentials,
                             reporter=LineReporter(out)).run(solutions)
         except StacklabError as exc:
             out(f"✘ {exc.message}\n")

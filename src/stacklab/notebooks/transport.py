@@ -1,27 +1,25 @@
 """How a notebook cell's shell script reaches the lab host, with its output streamed back.
 
-Three transports share one small interface (:class:`Transport`):
+Two transports share one small interface (:class:`Transport`):
 
-- :class:`SSHTransport`: the lab host over SSH. One fabric connection is opened on first
-  use and kept for the whole notebook; each cell is one new channel on it (a few ms),
-  read as the bytes come so long commands show their progress.
-- :class:`LocalTransport`: this machine (a kernel running on the lab host itself).
+- :class:`CellTransport`: the lab host through a connection of
+  :mod:`stacklab.hosts.transport` (SSH, opened on the first cell and kept for the whole
+  notebook, each cell a new channel on it; or this machine, for a kernel running on the lab
+  host). Output is handed on as it comes, so long commands show their progress; the cell
+  runs under timeout(1) on the host, and an interrupt stops its processes there.
 - :class:`DryRunTransport`: no lab host at all. It asks bash to parse the cell
   (``bash -n``) and runs nothing: the notebooks' own tests use it, so a cell whose shell
   is broken still fails there.
 
 A transport never raises for a failing command: it returns the exit code, and the caller
-(the ``%%vm`` magic) decides how to show it. It raises :class:`StacklabError` only when the
-host cannot be reached at all.
+(the ``%%vm`` magic) decides how to show it. A host that cannot be reached raises
+:class:`~stacklab.hosts.errors.HostUnreachable` (a StacklabError: one line).
 """
 
 from __future__ import annotations
 
-import codecs
-import os
-import select
+import contextlib
 import shlex
-import signal
 import subprocess
 import time
 import uuid
@@ -29,13 +27,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from stacklab.errors import StacklabError
 from stacklab.hosts.target import Target
+from stacklab.hosts.transport import TIMED_OUT, Connection, open_connection
 
-TIMED_OUT = 124  # what coreutils' timeout(1) returns; used for a cell past its limit
 INTERRUPTED = 130
 KILL_GRACE = 5.0  # seconds between TERM and KILL when a cell runs past its timeout
-CHUNK = 32768
+CONNECT_TIMEOUT = 15.0
 
 Sink = Callable[[str], None]
 
@@ -75,164 +72,40 @@ def remote_command(script: str, timeout: float, marker: str) -> str:
             f"{marker}")
 
 
-class _Decoder:
-    """Bytes to text for one stream, safe when a UTF-8 character spans two chunks."""
+class CellTransport:
+    """Cells on the lab host through one connection of :mod:`stacklab.hosts.transport`
+    (SSH, opened on the first cell and kept, or this machine), streamed as they run."""
 
-    def __init__(self, sink: Sink) -> None:
-        self._decode = codecs.getincrementaldecoder("utf-8")(errors="replace").decode
-        self._sink = sink
-
-    def feed(self, data: bytes, final: bool = False) -> None:
-        text = self._decode(data, final)
-        if text:
-            self._sink(text)
-
-
-class SSHTransport:
-    """A lab host over SSH: one connection, opened on first use, one channel per cell."""
-
-    def __init__(self, target: Target, *, connect_timeout: float = 15.0) -> None:
-        self.target = target
-        self.description = target.url
-        self.connect_timeout = connect_timeout
-        self._connection = None
-        self.connections_opened = 0  # how many times this transport (re)connected
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.description = connection.description
 
     @property
-    def connection(self):
-        """The fabric Connection, opened (again, if it dropped) on first use."""
-        conn = self._connection
-        transport = conn.client.get_transport() if conn is not None and conn.is_connected \
-            else None
-        if transport is None or not transport.is_active():
-            from stacklab.hosts.ssh import connect
-
-            conn = connect(self.target, timeout=self.connect_timeout)
-            try:
-                conn.open()
-            except Exception as exc:  # paramiko/socket errors: the host is not there
-                raise StacklabError(f"cannot reach the lab host {self.target.url}: {exc}",
-                                    "is it running? `stacklab up`, or set another host "
-                                    "with %vm_target ssh://user@host:port") from None
-            self._connection = conn
-            self.connections_opened += 1
-        return conn
-
-    @property
-    def client(self):
-        """The open paramiko SSHClient under the connection (for the graders' run)."""
-        return self.connection.client
+    def connections_opened(self) -> int:
+        return self.connection.connections_opened
 
     def run(self, script: str, *, timeout: float, stdout: Sink, stderr: Sink) -> Outcome:
         started = time.monotonic()
-        ssh = self.connection.client.get_transport()
         marker = f"cell-{uuid.uuid4().hex[:12]}"
-        channel = ssh.open_session(timeout=self.connect_timeout)
         try:
-            channel.exec_command(remote_command(script, timeout, marker))
-            channel.shutdown_write()  # the cell reads no input: stdin is at its end
-            return self._stream(channel, started, timeout, stdout, stderr)
+            # the host's timeout(1) ends the cell; this limit is the backstop if it hangs
+            done = self.connection.stream(remote_command(script, timeout, marker),
+                                          timeout=timeout + KILL_GRACE + 5, stdout=stdout,
+                                          stderr=stderr)
         except KeyboardInterrupt:
             self._stop(marker)
             return Outcome(INTERRUPTED, time.monotonic() - started, interrupted=True)
-        finally:
-            channel.close()
-
-    def _stream(self, channel, started: float, timeout: float, stdout: Sink,
-                stderr: Sink) -> Outcome:
-        out, err = _Decoder(stdout), _Decoder(stderr)
-        # the remote timeout(1) ends the command; this is the backstop if the host hangs
-        deadline = started + timeout + KILL_GRACE + 5
-        while True:
-            if channel.recv_stderr_ready():
-                err.feed(channel.recv_stderr(CHUNK))
-            elif channel.recv_ready():
-                data = channel.recv(CHUNK)
-                if data:
-                    out.feed(data)
-            elif channel.eof_received or channel.closed:
-                break
-            else:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return Outcome(TIMED_OUT, time.monotonic() - started, timed_out=True)
-                select.select([channel], [], [], min(left, 1.0))
-        out.feed(b"", final=True)
-        err.feed(b"", final=True)
-        if not channel.status_event.wait(max(1.0, deadline - time.monotonic())):
-            return Outcome(TIMED_OUT, time.monotonic() - started, timed_out=True)
-        code = channel.exit_status
-        return Outcome(code, time.monotonic() - started, timed_out=code == TIMED_OUT)
+        return Outcome(done.code, done.seconds,
+                       timed_out=done.timed_out or done.code == TIMED_OUT)
 
     def _stop(self, marker: str) -> None:
-        """Stop the cell's processes on the host (an interrupted channel alone would not)."""
+        """Stop the cell's processes on the host (a closed channel alone would not)."""
         pattern = f"{marker[:-1]}[{marker[-1]}]"  # so pkill does not match its own command
-        try:
-            channel = self.connection.client.get_transport().open_session(timeout=5)
-            channel.exec_command(f"pkill -TERM -f {shlex.quote(pattern)}")
-            channel.status_event.wait(5)
-            channel.close()
-        except Exception:  # best effort: the host may be gone
-            pass
+        with contextlib.suppress(Exception):  # best effort: the host may be gone
+            self.connection.run(f"pkill -TERM -f {shlex.quote(pattern)}", timeout=5)
 
     def close(self) -> None:
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
-
-
-class LocalTransport:
-    """This machine: for a kernel that runs on the lab host itself."""
-
-    description = "local"
-
-    def run(self, script: str, *, timeout: float, stdout: Sink, stderr: Sink) -> Outcome:
-        started = time.monotonic()
-        proc = subprocess.Popen(["bash", "-c", script], stdin=subprocess.DEVNULL,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                start_new_session=True)
-        decoders = {proc.stdout.fileno(): _Decoder(stdout), proc.stderr.fileno(): _Decoder(stderr)}
-        open_fds = set(decoders)
-        deadline = started + timeout
-        try:
-            while open_fds:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    _kill_group(proc)
-                    return Outcome(TIMED_OUT, time.monotonic() - started, timed_out=True)
-                ready, _, _ = select.select(list(open_fds), [], [], min(left, 1.0))
-                for fd in ready:
-                    data = os.read(fd, CHUNK)
-                    if data:
-                        decoders[fd].feed(data)
-                    else:
-                        decoders[fd].feed(b"", final=True)
-                        open_fds.discard(fd)
-            code = proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except KeyboardInterrupt:
-            _kill_group(proc)
-            return Outcome(INTERRUPTED, time.monotonic() - started, interrupted=True)
-        except subprocess.TimeoutExpired:
-            _kill_group(proc)
-            return Outcome(TIMED_OUT, time.monotonic() - started, timed_out=True)
-        finally:
-            proc.stdout.close()
-            proc.stderr.close()
-        return Outcome(code, time.monotonic() - started)
-
-    def close(self) -> None:
-        pass
-
-
-def _kill_group(proc: subprocess.Popen) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=KILL_GRACE)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-    except ProcessLookupError:
-        pass
+        self.connection.close()
 
 
 class DryRunTransport:
@@ -263,4 +136,4 @@ def open_transport(spec: str | Target) -> Transport:
         if spec.strip() == DRY_RUN:
             return DryRunTransport()
         spec = Target.from_url(spec)
-    return LocalTransport() if spec.local else SSHTransport(spec)
+    return CellTransport(open_connection(spec, timeout=CONNECT_TIMEOUT))

@@ -9,7 +9,7 @@ from stacklab.grading.redact import redact
 MARK = {"passed": "✔", "failed": "✘", "error": "✘", "timeout": "✘", "not-run": "·",
         "n/a": "–", "not-verified": "○"}
 HOST_STATUS = {"ok": "graded", "unreachable": "unreachable", "refused": "key refused",
-               "timeout": "timed out", "error": "error"}
+               "timeout": "timed out", "hostkey": "host key refused", "error": "error"}
 
 
 def clean(text: str) -> str:

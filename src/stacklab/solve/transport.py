@@ -1,24 +1,22 @@
-"""How a step's shell command reaches the lab host: over SSH (fabric) or on this machine.
+"""How a step's shell script reaches the lab host: on a connection of stacklab.hosts.
 
-A transport runs one bash script as the SSH user (who has password-less sudo) and returns
-its exit code and its output, stdout and stderr interleaved as a person would see them.
-It never raises for a failing command: the runner decides what a failure means.
+A :class:`ScriptTransport` runs one bash script as the connection's user (who has
+password-less sudo) and returns its exit code and its output, stdout and stderr interleaved
+as a person would see them. It never raises for a failing command: the runner decides what
+a failure means. A host that cannot be reached raises HostUnreachable (one line).
 """
 
 from __future__ import annotations
 
 import shlex
-import subprocess
-import time
 from dataclasses import dataclass
 from typing import Protocol
 
-from stacklab.errors import StacklabError
 from stacklab.hosts.shell import SUDO_SHIM
 from stacklab.hosts.target import Target
+from stacklab.hosts.transport import TIMED_OUT, Connection, open_connection
 
-TIMED_OUT = 124  # the exit code `timeout(1)` uses; reported for a command past its limit
-
+__all__ = ["TIMED_OUT", "Result", "ScriptTransport", "Transport", "open_transport", "wrap"]
 
 
 @dataclass(frozen=True)
@@ -50,59 +48,30 @@ def wrap(script: str) -> str:
     return f"exec 2>&1\nset -eo pipefail\n{SUDO_SHIM}\n{script}"
 
 
-class LocalTransport:
-    """This machine itself (`stacklab solve --local`, run inside the lab host)."""
+class ScriptTransport:
+    """Scripts on one connection, kept for the whole run (`owned`: closed with it)."""
 
-    description = "local"
-
-    def run(self, script: str, *, timeout: float | None = None) -> Result:
-        started = time.monotonic()
-        try:
-            proc = subprocess.run(["bash", "-c", wrap(script)], stdin=subprocess.DEVNULL,
-                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                  text=True, errors="replace", timeout=timeout, check=False)
-        except subprocess.TimeoutExpired as exc:
-            out = exc.stdout.decode(errors="replace") if isinstance(exc.stdout, bytes) else ""
-            return Result(TIMED_OUT, out + f"\n[timed out after {timeout:.0f}s]",
-                          time.monotonic() - started)
-        return Result(proc.returncode, proc.stdout, time.monotonic() - started)
-
-    def close(self) -> None:
-        pass
-
-
-class SSHTransport:
-    """A lab host over SSH, one connection kept for the whole run."""
-
-    def __init__(self, target: Target) -> None:
-        from stacklab.hosts.ssh import connect
-
-        self.target = target
-        self.description = target.url
-        self.connection = connect(target)
+    def __init__(self, connection: Connection, *, owned: bool = True) -> None:
+        self.connection = connection
+        self.description = connection.description
+        self.owned = owned
 
     def run(self, script: str, *, timeout: float | None = None) -> Result:
-        from invoke.exceptions import CommandTimedOut
-
-        started = time.monotonic()
-        try:
-            res = self.connection.run(f"bash -c {shlex.quote(wrap(script))}", hide=True,
-                                      warn=True, in_stream=False, timeout=timeout)
-        except CommandTimedOut as exc:
-            return Result(TIMED_OUT, f"{exc.result.stdout}\n[timed out after {timeout:.0f}s]",
-                          time.monotonic() - started)
-        except Exception as exc:  # paramiko/socket: the host is not reachable at all
-            raise StacklabError(f"cannot reach the lab host {self.target.url}: {exc}",
-                                "is it running? `stacklab up`, or check --host") from None
-        took = time.monotonic() - started
-        if res.exited == -1 and timeout and took >= timeout:
-            # the timer closed the channel before invoke raised CommandTimedOut: no exit status
-            return Result(TIMED_OUT, f"{res.stdout}\n[timed out after {timeout:.0f}s]", took)
-        return Result(res.exited, res.stdout, took)
+        said: list[bytes] = []
+        done = self.connection.execute(f"bash -c {shlex.quote(wrap(script))}",
+                                       timeout=timeout, stdout=said.append,
+                                       stderr=said.append)
+        output = b"".join(said).decode(errors="replace")
+        if done.timed_out:
+            return Result(TIMED_OUT, f"{output}\n[timed out after {timeout:.0f}s]",
+                          done.seconds)
+        return Result(done.code, output, done.seconds)
 
     def close(self) -> None:
-        self.connection.close()
+        if self.owned:
+            self.connection.close()
 
 
-def open_transport(target: Target) -> Transport:
-    return LocalTransport() if target.local else SSHTransport(target)
+def open_transport(target: Target) -> ScriptTransport:
+    """Scripts on `target` (this machine for a local target), connected on first use."""
+    return ScriptTransport(open_connection(target))

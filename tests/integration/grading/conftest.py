@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -28,9 +29,21 @@ def solved_replay() -> dict:
 
 
 @pytest.fixture(scope="module")
-def ssh_lab(solved_replay):
+def ssh_lab(solved_replay, tmp_path_factory):
+    """Three sshd hosts whose keys are in the kit's known_hosts (a state folder of the
+    module's own), as after a teacher's first `--accept-new`."""
     skip_unless_root("sshd hosts in network namespaces")
     skip_unless_programs(("ip", "iproute2"), ("sshd", "openssh-server"),
                          ("ssh-keygen", "openssh-client"))
-    with SshLab(3, solved_replay, first=11) as lab:
-        yield lab
+    state = tmp_path_factory.mktemp("state")
+    saved = os.environ.get("STACKLAB_STATE_DIR")
+    os.environ["STACKLAB_STATE_DIR"] = str(state)
+    try:
+        with SshLab(3, solved_replay, first=11) as lab:
+            (state / "known_hosts").write_text(lab.known_hosts())
+            yield lab
+    finally:
+        if saved is None:
+            os.environ.pop("STACKLAB_STATE_DIR", None)
+        else:
+            os.environ["STACKLAB_STATE_DIR"] = saved

@@ -1,10 +1,11 @@
 """Real sshd hosts for the graders' transport tests and benchmark, each in its own netns.
 
-`SshLab(n)` creates network namespaces slg-hNN, a veth pair to each (10.241.NN.1 here,
-10.241.NN.2 inside) and an sshd inside listening on that address; every command a client
-runs is answered by replay.py from a recording of a lab host. Traffic stays between this
-namespace and namespaces the lab created. Everything is removed on exit.
-"""
+`SshLab(n)` creates network namespaces slgPPPP-hNN (PPPP from the process id), a veth pair
+to each (10.X.NN.1 here, 10.X.NN.2 inside; X from the process id too) and an sshd inside
+listening on that address (one host key for all, `host_key`; `known_hosts()` lists them as
+a teacher's known_hosts would); every command a client runs is answered by replay.sh from a
+recording of a lab host. Traffic stays between this namespace and namespaces the lab
+created. Everything is removed on exit."""
 
 from __future__ import annotations
 
@@ -23,8 +24,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-PREFIX = "slg"
-NET = "10.241"
+# Per process: test runs from several checkouts on one machine must not delete each other's
+# namespaces and links (each run's names and subnet are its own)
+PREFIX = f"slg{os.getpid() % 10000:04d}"
+NET = f"10.{150 + os.getpid() % 80}"
 # The hosts' login user: root's own shell would be bash, which sources ~/.bashrc for every
 # ssh command (about 0.1 s of CPU here): a user of our own with plain sh costs what a lab
 # host's login costs.
@@ -151,6 +154,7 @@ class SshLab:
         for key in (self.key, self.other_key):
             run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key))
         run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(self.dir / "host_key"))
+        self.host_key = " ".join((self.dir / "host_key.pub").read_text().split()[:2])
         (self.dir / "authorized_keys").write_text(Path(f"{self.key}.pub").read_text())
         os.chmod(self.dir, 0o755)
         if run("id", USER, check=False).returncode != 0:
@@ -204,6 +208,10 @@ class SshLab:
                 return True
         except OSError:
             return False
+
+    def known_hosts(self) -> str:
+        """known_hosts lines for every host (they share one host key)."""
+        return "".join(f"{h.address} {self.host_key}\n" for h in self.hosts)
 
     def silent_port(self) -> tuple[str, int]:
         """An address that accepts TCP connections and never says anything."""

@@ -26,9 +26,9 @@ def test_a_run_on_a_borrowed_connection_opens_none_and_leaves_it_open(ssh_lab, s
         assert first.status == "ok" and first.all_passed and second.all_passed
         assert first.connections == second.connections == 0
         assert host.connections() == before  # not one login more
-        assert client.get_transport().is_active()
-        _, _, err = client.exec_command("echo still mine")  # the replay host answers it
-        assert b"no recording for: echo still mine" in err.read()
+        out = client.run("echo still mine")  # the replay host answers it, on the same login
+        assert "no recording for: echo still mine" in out.stderr
+        assert host.connections() == before and client.connections_opened == 1
     finally:
         client.close()
     owned = run_checks(target, "3")  # other callers: as before, a connection of its own

@@ -14,8 +14,7 @@ NAME = f"slh-it{os.getpid() % 100000}"
 
 
 def sh(target, command: str) -> str:
-    status, out = run_ssh(target.hostname, target.port, target.user, target.key_file, command,
-                          timeout=60)
+    status, out = run_ssh(target, command, timeout=60)
     assert status == 0, f"`{command}` exited {status}: {out}"
     return out.strip()
 

@@ -22,8 +22,7 @@ def test_up_down_up_down_leaves_nothing_behind(box, tmp_path, monkeypatch, free_
         target = container.up(name=NAME, ssh_port=port, record=False)
         during = snapshot(NAME)
         assert len(during["netns"]) == 2 and during["loop devices"] and during["mounts"]
-        assert run_ssh(target.hostname, target.port, target.user, target.key_file,
-                       "true")[0] == 0
+        assert run_ssh(target, "true")[0] == 0
         assert container.down(name=NAME, timeout=60) is True
         after = snapshot(NAME)
         leftovers = {kind: after[kind] - before[kind] for kind in after

@@ -13,8 +13,7 @@ NAME = f"slp-host{os.getpid() % 100000}"
 
 
 def sh(target, command: str) -> tuple[int, str]:
-    status, out = run_ssh(target.hostname, target.port, target.user, target.key_file, command,
-                          timeout=60)
+    status, out = run_ssh(target, command, timeout=60)
     return status, out.strip()
 
 

@@ -32,8 +32,7 @@ def lab(box, tmp_path_factory):
 
 
 def sh(target, command: str, timeout: float = 120) -> str:
-    status, out = run_ssh(target.hostname, target.port, target.user, target.key_file, command,
-                          timeout=timeout)
+    status, out = run_ssh(target, command, timeout=timeout)
     assert status == 0, f"`{command}` exited {status}: {out}"
     return out.strip()
 

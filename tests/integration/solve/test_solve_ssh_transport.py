@@ -1,4 +1,4 @@
-"""The SSH transport (fabric, through stacklab.hosts.ssh.connect) against a real sshd on
+"""The solutions' scripts over SSH (stacklab.hosts.transport) against a real sshd on
 loopback, started by the test itself."""
 
 from __future__ import annotations
@@ -8,12 +8,13 @@ import shutil
 import socket
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 from requires import skip_unless_programs, skip_unless_root
 
 from stacklab.hosts.target import Target
-from stacklab.solve.transport import TIMED_OUT, SSHTransport
+from stacklab.solve.transport import TIMED_OUT, open_transport
 
 pytestmark = [pytest.mark.integration, pytest.mark.root]
 
@@ -50,19 +51,20 @@ def sshd(tmp_path):
             if s.connect_ex(("127.0.0.1", port)) == 0:
                 break
         time.sleep(0.1)
-    yield Target(hostname="127.0.0.1", port=port, user="root", key_file=str(user_key))
+    yield Target(hostname="127.0.0.1", port=port, user="root", key_file=str(user_key),
+                 host_key=" ".join(Path(f"{host_key}.pub").read_text().split()[:2]))
     proc.terminate()
     proc.wait(timeout=10)
 
 
 def test_commands_run_over_ssh_with_the_targets_key(sshd):
-    transport = SSHTransport(sshd)
+    transport = open_transport(sshd)
     try:
         result = transport.run("echo out; echo err >&2; exit 4")
         assert result.exit_code == 4 and result.output.splitlines() == ["out", "err"]
         heredoc = transport.run("cat <<'EOF'\n$HOME 'q' \"d\"\nEOF")
         assert heredoc.ok and heredoc.output == "$HOME 'q' \"d\"\n"
-        slow = transport.run("echo started; sleep 5", timeout=1)
+        slow = transport.run("echo started; sleep 30", timeout=5)  # a login reads .bashrc
         assert slow.exit_code == TIMED_OUT and "started" in slow.output
         assert transport.run("true").ok, "the connection survives a timed-out command"
     finally:
@@ -72,6 +74,6 @@ def test_commands_run_over_ssh_with_the_targets_key(sshd):
 def test_an_unreachable_host_is_one_clear_error():
     from stacklab.errors import StacklabError
 
-    transport = SSHTransport(Target(hostname="127.0.0.1", port=free_port(), user="root"))
+    transport = open_transport(Target(hostname="127.0.0.1", port=free_port(), user="root"))
     with pytest.raises(StacklabError, match=r"cannot reach the lab host ssh://root@127\.0\.0\.1"):
         transport.run("true")

@@ -2,8 +2,10 @@
 
 `RecordedHost(settings)` starts SOLVED (every lab done, as on the reference host); tests
 break one thing (`host.listeners = [...]`, `host.files[path] = ...`) and check the grader
-sees it. `recorded_testinfra_host(state)` wraps it in a testinfra Host whose backend answers
-from it; the integration tests and the benchmark serve the same host over a real sshd.
+sees it. `recorded_testinfra_host(state)` hands it to the graders as a kit Connection (the
+transport's interface), so every command, stdin ones included, takes the real host's path
+down to the connection; the integration tests and the benchmark serve the same host over a
+real sshd.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ import time
 import warnings
 from pathlib import Path
 
-import testinfra.backend.base
 import testinfra.host
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -27,6 +28,8 @@ from stacklab.grading.knowledge import answers_document, load_questions
 from stacklab.grading.remote import PYTHON
 from stacklab.grading.remote import snapshot as snapshot_script
 from stacklab.grading.resources import kernel
+from stacklab.hosts.backend import as_testinfra_host
+from stacklab.hosts.transport import Connection, Exit
 
 OK = 0
 PEM = ("-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAAB"
@@ -331,31 +334,24 @@ def unsudo(command: str) -> str:
     return command
 
 
-class RecordedBackend(testinfra.backend.base.BaseBackend):
-    NAME = "recorded"
+class RecordedConnection(Connection):
+    """The recorded host behind the kit's own transport interface: the graders reach it
+    through the same testinfra backend and stdin path as a real host."""
+
+    description = "recorded"
 
     def __init__(self, state: RecordedHost) -> None:
         self.state = state
-        super().__init__("recorded")
 
-    def run(self, command, *args, **kwargs):
-        full = self.get_command(command, *args)
-        rc, out, err = self.state.answer(full)
-        return self.result(rc, self.encode(full), out.encode(), err.encode())
-
-    def start_with_stdin(self, command, data, sudo):
-        from stacklab.grading.transport import Output
-
-        full = self.get_command(self.get_sudo_command(command, None) if sudo else command)
-        rc, out, err = self.state.answer(full, data)
-        return Output(rc, out, err)
+    def execute(self, command, *, stdin=b"", timeout=None, stdout, stderr):
+        rc, out, err = self.state.answer(command, stdin)
+        stdout(out.encode())
+        stderr(err.encode())
+        return Exit(rc, 0.0)
 
 
 def recorded_testinfra_host(state: RecordedHost) -> testinfra.host.Host:
-    backend = RecordedBackend(state)
-    host = testinfra.host.Host(backend)
-    backend.set_host(host)
-    return host
+    return as_testinfra_host(RecordedConnection(state))
 
 
 def _lvm_report(kind: str, rows: list[dict], fields: tuple[str, ...]) -> str:

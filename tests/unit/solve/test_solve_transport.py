@@ -1,8 +1,13 @@
-"""The local transport runs real bash: exit codes, merged output, time limits."""
+"""Scripts on this machine run real bash: exit codes, merged output, time limits."""
 
 from __future__ import annotations
 
-from stacklab.solve.transport import TIMED_OUT, LocalTransport, wrap
+from stacklab.hosts.target import Target
+from stacklab.solve.transport import TIMED_OUT, ScriptTransport, open_transport, wrap
+
+
+def LocalTransport() -> ScriptTransport:
+    return open_transport(Target(local=True))
 
 
 def test_output_interleaves_stderr_and_exit_code_is_kept():
@@ -18,6 +23,7 @@ def test_errors_stop_the_script_and_pipelines_fail_on_their_first_failure():
 def test_a_command_past_its_limit_is_reported_as_timed_out():
     result = LocalTransport().run("echo started; sleep 5", timeout=0.5)
     assert result.exit_code == TIMED_OUT and "timed out" in result.output
+    assert result.output.startswith("started\n")  # what it said before the limit is kept
 
 
 def test_heredocs_and_quotes_pass_through_unchanged():

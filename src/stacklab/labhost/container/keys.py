@@ -1,8 +1,10 @@
-"""The lab's own SSH key pair (kept in the instance's state folder), and installing it."""
+"""The lab's own SSH key pair and the lab host's own host key (both kept in the instance's
+state folder), and installing them in the host's root before it boots."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -37,3 +39,35 @@ def authorize(root: Path, user: str, public_key: Path) -> None:
     for p in (ssh, keys):
         os.chown(p, uid, gid)
     keys.chmod(0o600)
+
+
+HOST_KEY = "ssh_host_ed25519_key"
+
+
+def install_host_key(folder: Path, root: Path) -> str:
+    """A fresh ed25519 host key for this instance, put in the host's /etc/ssh before boot
+    (sshd keeps an existing key; the box ships none); returns its public line, which `up`
+    records in the lab state and the transport pins."""
+    private = folder / HOST_KEY
+    for old in (private, private.with_name(HOST_KEY + ".pub")):
+        old.unlink(missing_ok=True)
+    ensure_key(private, "")
+    ssh = root / "etc/ssh"
+    ssh.mkdir(parents=True, exist_ok=True)
+    for name, mode in ((HOST_KEY, 0o600), (HOST_KEY + ".pub", 0o644)):
+        dest = ssh / name
+        dest.unlink(missing_ok=True)
+        shutil.copyfile(folder / name, dest)
+        os.chown(dest, 0, 0)
+        dest.chmod(mode)
+    return host_key(folder)
+
+
+def host_key(folder: Path) -> str:
+    """The public host key installed by :func:`install_host_key` ('type base64')."""
+    path = folder / (HOST_KEY + ".pub")
+    try:
+        return " ".join(path.read_text().split()[:2])
+    except OSError:
+        raise StacklabError(f"{path} is missing: the lab host's key is unknown",
+                            "run `stacklab down`, then `stacklab up`") from None

@@ -50,7 +50,8 @@ def up(settings: Settings | None = None, *, name: str | None = None,
        ssh_port: int | None = None, record: bool = True, steps: Steps | None = None,
        boot_timeout: float = BOOT_TIMEOUT) -> Target:
     """Boot the box as a container with the tutorial's networks and second disk; return
-    how to reach it over SSH. `record` makes it the learner's lab host (`stacklab check`)."""
+    how to reach it over SSH (with its host key, generated here and pinned from now on).
+    `record` makes it the learner's lab host (`stacklab check`)."""
     preflight()
     s = settings or load_settings(PROVIDER)
     name = name or default_name()
@@ -59,7 +60,7 @@ def up(settings: Settings | None = None, *, name: str | None = None,
     port = ssh_port or default_port(s)
     existing = Instance.load(names.state)
     if existing and nspawn.alive(existing.nspawn_pid):
-        target = _target(names, existing.ssh_port, s)
+        target = _target(names, existing.ssh_port, s, keys.host_key(names.folder))
         steps.say(f"already up: {target.url}")
         if record:
             write_lab_state(target, container=name)
@@ -80,6 +81,7 @@ def up(settings: Settings | None = None, *, name: str | None = None,
             inst.overlay = str(root)
             inst.save(names.state)
             keys.authorize(root, s.host.user, key.with_suffix(".pub"))
+            host_key = keys.install_host_key(names.folder, root)  # pinned: see hosts.hostkeys
             guest.install(box.guest, root)
             inst.loop_device = disk.attach(names.disk, s.host.volume_disk.size_gb)
             inst.save(names.state)
@@ -97,10 +99,9 @@ def up(settings: Settings | None = None, *, name: str | None = None,
             inst.save(names.state)
             inst.forwarder_pid = _start_forwarder(names, port, s)
             inst.save(names.state)
-        target = _target(names, port, s)
+        target = _target(names, port, s, host_key)
         with steps.step("wait for SSH"):
-            ready.wait_for_ssh(target.hostname, port, target.user, str(names.key),
-                               boot_timeout, lambda: nspawn.alive(inst.nspawn_pid),
+            ready.wait_for_ssh(target, boot_timeout, lambda: nspawn.alive(inst.nspawn_pid),
                                command=f"test -b {s.host.volume_disk.device}")
     except BaseException:
         down(name=name, steps=steps, forget=False, timeout=10)
@@ -110,9 +111,9 @@ def up(settings: Settings | None = None, *, name: str | None = None,
     return target
 
 
-def _target(names: Names, port: int, s: Settings) -> Target:
+def _target(names: Names, port: int, s: Settings, host_key: str) -> Target:
     return Target(hostname=LOOPBACK, port=port, user=s.host.user, key_file=str(names.key),
-                  name=names.name, provider=PROVIDER)
+                  name=names.name, provider=PROVIDER, host_key=host_key)
 
 
 def _start_forwarder(names: Names, port: int, s: Settings) -> int:
