@@ -11,14 +11,13 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from stacklab.cli.exits import GRADE_EPILOG, Interrupted, NotJudged
-from stacklab.cli.options import Seconds
+from stacklab.cli.options import Seconds, accept_new_option
 from stacklab.errors import StacklabError
 
 if TYPE_CHECKING:
     from stacklab.grading.model import ClassReport
 
 REPORT_STEM = "grades"  # grades.json, grades.csv, …
-from stacklab.cli.options import accept_new_option
 
 INVENTORY_HELP = """The class, one student per host, in one of three formats:
 
