@@ -34,6 +34,10 @@ def up(provider: str, solve_until: str | None) -> None:
 
     Its host name, addresses and second disk come from the settings file.
     """
+    if solve_until is not None:
+        from stacklab.catalog import lab
+
+        lab(solve_until)  # a bad lab number fails before any host is started
     if provider == "auto":
         provider = _pick_provider()
         click.echo(f"stacklab: using the {provider} provider (see `stacklab doctor`)")
