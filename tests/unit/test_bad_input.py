@@ -199,6 +199,13 @@ OPTION_CASES = {
     "check two labs arguments": Case(["check", "3", "4", "--host", HOST]),
     "an unknown command": Case(["frobnicate"]),
     "solve --until 3 extra": Case(["solve", "--until", "3", "extra", "--dry-run"]),
+    "up --provider nope": Case(["up", "--provider", "nope"]),
+    "up --solve-until 99": Case(["up", "--provider", "container", "--solve-until", "99"]),
+    "up --solve-until x": Case(["up", "--provider", "virtualbox", "--solve-until", "x"]),
+    "notebooks open --provider nope": Case(["notebooks", "open", "--provider", "nope",
+                                            "--print-command"]),
+    "notebooks build --provider nope": Case(["notebooks", "build", "--provider", "nope",
+                                             "--output", "{tmp}/nb"]),
 }
 
 STATE_CASES = {
@@ -208,6 +215,11 @@ STATE_CASES = {
     "lab state: target a word": lab_state('{"target": "x"}'),
     "lab state: target with odd keys": lab_state('{"target": {"colour": "blue"}}'),
     "lab state: a folder": Case(["check", "3"], {"state/lab.json/x": ""}),
+    "lab state: corrupt, for down": Case(["down", "--yes"], {"state/lab.json": "{oops"}),
+    "lab state: corrupt, for solve --dry-run": Case(["solve", "--only", "3", "--dry-run"],
+                                                    {"state/lab.json": "[1]"}),
+    "lab state: corrupt, for notebooks open": Case(["notebooks", "open", "--print-command"],
+                                                   {"state/lab.json": "\"x\""}),
 }
 
 GROUPS = {"settings": SETTINGS_CASES, "labs": LAB_CASES, "host": HOST_CASES,
@@ -222,6 +234,14 @@ HOSTILE = [(["check", "3"], b) for b in [*BEHAVIOURS, "refused", "tarpit"]] + [
 
 @pytest.fixture
 def clean_env(tmp_path, monkeypatch):
+    # nothing here may start a lab host: if a case got that far, it fails loudly
+    from stacklab.cli import lifecycle
+
+    def started(*args, **kwargs):
+        raise AssertionError("a lab host was started")
+
+    monkeypatch.setattr(lifecycle.vagrant, "up", started)
+    monkeypatch.setattr(lifecycle, "_container_module", started)
     for name in list(os.environ):
         if name.startswith("STACKLAB__") or name in ("STACKLAB_SETTINGS", "STACKLAB_DEBUG"):
             monkeypatch.delenv(name)

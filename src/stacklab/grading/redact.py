@@ -29,20 +29,27 @@ MIN_ANYWHERE = 8  # secrets this long are masked wherever they appear
 
 _known: set[str] = set()
 
-# A value: quoted (with \-escapes or doubled quotes inside), or a run without white space.
-_QUOTED = r"'(?:[^'\\]|\\.|'')*'|\"(?:[^\"\\]|\\.|\"\")*\""
 _SECRET_WORD = r"(?:passw(?:or)?d|_pass|pass_|secret|token|credential)"
-_NOT_A_VALUE = r"(?!\*{5})(?!(?:true|false|yes|no|none|null)\b)"
+# Not a value: already masked, a boolean, or a placeholder such as <rabbitmq.password>
+_NOT_A_VALUE = r"(?!\*{5})(?!(?:true|false|yes|no|none|null)\b)(?!<)"
+# Keys and options that name a secret but do not hold one: --password-prompt,
+# password_hash_algorithm, token_expiration, OS_PASSWORD_FILE, auth_type = password
+_NOT_A_SECRET_KEY = "".join(rf"(?<![-_]{w})" for w in (
+    "prompt", "file", "type", "algorithm", "expiration", "rounds", "length", "lifetime",
+    "provider", "format", "policy", "url", "uri"))
 
 _PATTERNS = [
     # scheme://user:password@host (the password may not hold '@', or the URL is ambiguous)
-    re.compile(r"(?P<pre>[A-Za-z][A-Za-z0-9+.\-]*://[^:/@\s]*:)(?P<q>)(?P<v>[^@\s/]+)(?=@)"),
+    re.compile(r"(?P<pre>[A-Za-z][A-Za-z0-9+.\-]*://[^:/@\s]*:)(?P<q>)(?!<)(?P<v>[^@\s/]+)"
+               r"(?=@)"),
     # password = x, OS_PASSWORD=x, "password": "x", admin_pass: x, secret=x, token: x
-    re.compile(r"(?ix)(?P<pre>\b[\w.-]*" + _SECRET_WORD + r"[\w.-]*[\"']?\s*[:=]\s*)"
+    re.compile(r"(?ix)(?P<pre>\b[\w.-]*" + _SECRET_WORD + r"[\w.-]*" + _NOT_A_SECRET_KEY
+               + r"[\"']?\s*[:=]\s*)"
                + _NOT_A_VALUE + r"(?:(?P<q>['\"])(?P<qv>(?:\\.|(?!(?P=q)).)*)(?P=q)|"
                r"(?P<v>[^\s\"']\S*))"),
     # --password X, --os-password 'X', --bootstrap-password=X, --db-secret X
-    re.compile(r"(?ix)(?P<pre>(?<![\w-])--?[\w-]*" + _SECRET_WORD + r"[\w-]*(?:\s+|=))"
+    re.compile(r"(?ix)(?P<pre>(?<![\w-])--?[\w-]*" + _SECRET_WORD + r"[\w-]*"
+               + _NOT_A_SECRET_KEY + r"(?:\s+|=))"
                + r"(?!-)" + _NOT_A_VALUE + r"(?:(?P<q>['\"])(?P<qv>(?:\\.|(?!(?P=q)).)*)(?P=q)|"
                r"(?P<v>\S+))"),
     # mysql -pSECRET, mysql -p'SECRET' (the -p of mysql only: ssh -p2222 is a port)
@@ -92,7 +99,14 @@ def _mask_value(match: re.Match) -> str:
 _QUOTES = "'\"`"
 _ENDS = set(" \t\r\n,;)]}&@" + _QUOTES)
 _AFTER_OPTION = re.compile(r"(?:(?<![\w-])-p[ \t]?|(?<![\w-])--?[\w-]*" + _SECRET_WORD
-                           + r"[\w-]*[ \t]+)$", re.I)
+                           + r"[\w-]*" + _NOT_A_SECRET_KEY + r"[ \t]+)$", re.I)
+# key = value where the key names something that is not a secret: the tutorial's
+# 'nova' is also the user, database and zone name (username = nova is not a password)
+_NAME_KEY = re.compile(r"(?i)(?:^|[^\w.-])(?:[\w.-]*[_.-])?(?:user|username|user_name|name|"
+                       r"project|project_name|database|db|dbname|zone|availability_zone|host|"
+                       r"hostname|region|region_name|service|role|flavor|group|volume_group|"
+                       r"keypair|network|subnet|router|vhost|queue|exchange|binary)"
+                       r"[\"']?[ \t]*[=:][ \t]*$")
 
 
 def _mask_where_a_value(text: str, secret: str) -> str:
@@ -118,6 +132,10 @@ def _stands_as_a_value(text: str, secret: str, at: int, end: int) -> bool:
     if quote and quote in _QUOTES and after == quote:
         return True  # 'nova', "nova"
     if before.rstrip(" \t")[-1:] in ("=", ":"):
+        if after == "@" and before.endswith(":"):
+            return True  # user:nova@host
+        if _NAME_KEY.search(before):
+            return False
         # password='nova': the quoted value wins (the quotes stay, as above)
         quoted = text[at:at + 1] in _QUOTES and text[at + 1:at + 1 + len(secret)] == secret \
             and text[at + 1 + len(secret):at + 2 + len(secret)] in tuple(_QUOTES)

@@ -41,7 +41,7 @@ from typing import Any
 import jinja2
 
 from stacklab.catalog import Lab
-from stacklab.solve.rendering import shell_helpers
+from stacklab.solve.rendering import refuse_shell_syntax, shell_helpers
 
 DIRECTIVES = ("step", "exercise", "vm", "knowledge", "architecture", "check")
 _OPEN = re.compile(r"^```\{(?P<name>[a-z_]+)\}[ \t]*(?P<arg>\S*)[ \t]*$")
@@ -72,6 +72,9 @@ Block = Prose | Directive
 
 def render(source: str, *, lab: Lab, values: dict[str, Any], where: str) -> str:
     """Fill in the settings (``values`` = settings.as_dict()); an unknown key is an error."""
+    # the cells paste the settings' values (its sections: mappings) into shell commands;
+    # the helpers beside them (project_security_group …) are shell snippets on purpose
+    refuse_shell_syntax({k: v for k, v in values.items() if isinstance(v, dict)})
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
                              autoescape=False)
     try:

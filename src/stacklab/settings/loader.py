@@ -4,6 +4,12 @@ Layers, later wins:  lab.yaml  <  providers.<name>.overrides  <  lab.local.yaml
 <  the file named by STACKLAB_SETTINGS  <  STACKLAB__SECTION__KEY environment variables.
 The Vagrantfile applies the same layers in Ruby (see tests/integration/test_vagrantfile.py,
 which checks that both agree).
+
+Files are read strictly: a key given twice in one mapping is an error, and where YAML
+turned unquoted text into a number, boolean or date the error quotes what was written
+and the quoting to use. Unreadable files (a folder, not UTF-8) and bad YAML in an
+environment value are one line each. The settings' secrets are registered with the
+redaction filter (stacklab.grading.redact) as soon as they are loaded.
 """
 
 from __future__ import annotations

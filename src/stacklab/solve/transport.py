@@ -17,6 +17,11 @@ from stacklab.hosts.target import Target
 from stacklab.hosts.transport import TIMED_OUT, Connection, open_connection
 
 __all__ = ["TIMED_OUT", "Result", "ScriptTransport", "Transport", "open_transport", "wrap"]
+# A script travels on stdin into a 0600 file (mktemp), never on the host's command line,
+# where every user of the host could read the passwords it holds (ps, /proc/*/cmdline).
+# It then runs with stdin from /dev/null, and its file goes whichever way the shell ends.
+RUN_FROM_STDIN = ('umask 077; f=$(mktemp) || exit 1; trap \'rm -f "$f"\' EXIT HUP TERM; '
+                  'cat > "$f" && bash "$f" </dev/null')
 
 
 @dataclass(frozen=True)
@@ -58,9 +63,9 @@ class ScriptTransport:
 
     def run(self, script: str, *, timeout: float | None = None) -> Result:
         said: list[bytes] = []
-        done = self.connection.execute(f"bash -c {shlex.quote(wrap(script))}",
-                                       timeout=timeout, stdout=said.append,
-                                       stderr=said.append)
+        done = self.connection.execute(f"bash -c {shlex.quote(RUN_FROM_STDIN)}",
+                                       stdin=wrap(script).encode(), timeout=timeout,
+                                       stdout=said.append, stderr=said.append)
         output = b"".join(said).decode(errors="replace")
         if done.timed_out:
             return Result(TIMED_OUT, f"{output}\n[timed out after {timeout:.0f}s]",

@@ -77,3 +77,24 @@ def test_an_unreachable_host_is_one_clear_error():
     transport = open_transport(Target(hostname="127.0.0.1", port=free_port(), user="root"))
     with pytest.raises(StacklabError, match=r"cannot reach the lab host ssh://root@127\.0\.0\.1"):
         transport.run("true")
+
+
+def test_a_script_never_reaches_the_hosts_command_line(sshd):
+    """Scripts hold passwords: they travel on stdin into a 0600 file that is gone after."""
+    transport = SSHTransport(sshd)
+    marker = "Pa55-on-stdin-only"
+    try:
+        # the script looks at its own command line and its parent's while it runs
+        seen = transport.run(f": {marker}\nls -l \"$0\" | cut -c1-10\n"
+                             "tr '\\0' ' ' </proc/$$/cmdline; tr '\\0' ' ' </proc/$PPID/cmdline")
+        assert seen.ok, seen.output
+        assert seen.output.startswith("-rw-------"), seen.output
+        assert marker not in seen.output.split("\n", 1)[1], "the script is on a command line"
+        left = transport.run("ls /tmp/tmp.* 2>/dev/null | wc -l")
+        files_now = int(left.output.strip())
+        transport.run(f": {marker}")
+        assert int(transport.run("ls /tmp/tmp.* 2>/dev/null | wc -l").output.strip()) \
+            == files_now, "the script's file was left behind"
+        assert transport.run("read -t 1 line").exit_code != 0, "stdin is /dev/null"
+    finally:
+        transport.close()
