@@ -81,7 +81,7 @@ def test_an_unreachable_host_is_one_clear_error():
 
 def test_a_script_never_reaches_the_hosts_command_line(sshd):
     """Scripts hold passwords: they travel on stdin into a 0600 file that is gone after."""
-    transport = SSHTransport(sshd)
+    transport = open_transport(sshd)
     marker = "Pa55-on-stdin-only"
     try:
         # the script looks at its own command line and its parent's while it runs
