@@ -83,7 +83,9 @@ if cert and os.path.isfile(cert):
 bound = set()
 for value in settings.values():
     for word in value.split():
-        path = word.removeprefix("file://")
+        path = word.removeprefix("file://").rstrip("/")
+        if os.path.basename(path) == "simple":  # a local index: its pages link to ../files
+            path = os.path.dirname(path)
         if path.startswith("/") and os.path.exists(path) and path not in bound:
             bound.add(path)
             print(f"--bind-ro={path}")
