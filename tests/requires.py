@@ -79,7 +79,10 @@ def skip_unless_root(what: str) -> None:
 def skip_unless_file(path: Path, what: str) -> None:
     """Skip unless `path` (outside the repository, e.g. ../shared) exists."""
     if not path.exists():
-        pytest.skip(f"{FILE}{path} ({what})")
+        kit = Path(__file__).resolve().parents[1]
+        shown = f"../{path.relative_to(kit.parent)}" if path.is_relative_to(kit.parent) \
+            else str(path)
+        pytest.skip(f"{FILE}{shown} ({what})")
 
 
 def shared(name: str) -> Path:

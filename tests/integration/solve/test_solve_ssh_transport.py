@@ -64,7 +64,7 @@ def test_commands_run_over_ssh_with_the_targets_key(sshd):
         assert result.exit_code == 4 and result.output.splitlines() == ["out", "err"]
         heredoc = transport.run("cat <<'EOF'\n$HOME 'q' \"d\"\nEOF")
         assert heredoc.ok and heredoc.output == "$HOME 'q' \"d\"\n"
-        slow = transport.run("echo started; sleep 30", timeout=5)  # a login reads .bashrc
+        slow = transport.run("echo started; sleep 60", timeout=5)  # 5 s: room under load
         assert slow.exit_code == TIMED_OUT and "started" in slow.output
         assert transport.run("true").ok, "the connection survives a timed-out command"
     finally:
