@@ -14,6 +14,7 @@ INVENTORY_HELP = """The class, one student per host, in one of three formats:
 plain (one line per student):
     alice  ssh://vagrant@10.0.0.11:22  ~/.ssh/class_key
     bob    vagrant@10.0.0.12:2222      key=~/.ssh/bob provider=container
+    carol  vagrant@10.0.0.13  email=carol@example.edu sis_id=S1003 section=A
 Ansible INI:
     [class]
     alice ansible_host=10.0.0.11 ansible_port=22 ansible_user=vagrant
@@ -46,8 +47,13 @@ Ansible YAML:
 @click.option("--format", "formats", multiple=True,
               help="Report format(s) to write (repeat the option); default: all of "
                    "table, json, junit, csv, html.")
+@click.option("--gradebook", "gradebooks", multiple=True,
+              type=click.Choice(["csv", "moodle", "canvas"]),
+              help="Also write the gradebook an LMS imports as is (repeat the option): "
+                   "grades-moodle.csv, grades-canvas.csv; csv is the generic grades.csv.")
 def grade(inventory: Path, lab_spec: str, jobs: int, timeout: float, check_timeout: float,
-          connect_timeout: float, out: Path, formats: tuple[str, ...]) -> None:
+          connect_timeout: float, out: Path, formats: tuple[str, ...],
+          gradebooks: tuple[str, ...] = ()) -> None:
     """Grade every host of a class in parallel and write a gradebook."""
     from stacklab import outputs
     from stacklab.catalog import select
@@ -57,6 +63,7 @@ def grade(inventory: Path, lab_spec: str, jobs: int, timeout: float, check_timeo
 
     targets = load_inventory(inventory)
     labs = select(lab_spec)
+    formats = outputs.with_gradebooks(formats, gradebooks)
     outputs.choose(formats)  # an unknown format fails before any host is contacted
     console = Console()
     per_host = len(warm_up(labs, targets[0].provider, True))
@@ -79,7 +86,7 @@ def grade(inventory: Path, lab_spec: str, jobs: int, timeout: float, check_timeo
         report = grade_class(targets, labs, jobs=jobs, timeout=timeout,
                              check_timeout=check_timeout, connect_timeout=connect_timeout,
                              on_event=on_event)
-    console.print(table.class_table(report))
+    console.print(table.for_terminal(report, console.width))  # one line a student if narrow
     written = outputs.write(report, out, formats or None)
     for path in written:
         console.print(f"wrote {path}")

@@ -15,7 +15,7 @@ import multiprocessing
 import signal
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection, wait
 
 from stacklab.catalog import Lab
@@ -124,7 +124,7 @@ def grade_class(targets: Sequence[Target], labs: Sequence[int | Lab] | str | Non
                 worker.process.join(timeout=1)
                 worker.conn.close()
                 running.remove(worker)
-                finished[worker.index] = worker.result
+                finished[worker.index] = replace(worker.result, roster=worker.target.roster)
                 emit(("done", worker.target, worker.result))
     gc.unfreeze()
     return ClassReport(labs=chosen, hosts=[finished[i] for i in range(len(targets))],

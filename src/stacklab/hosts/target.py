@@ -32,6 +32,10 @@ class Target:
     name: str = "lab"  # a label for reports: the student's name in a class run
     provider: str = "vagrant"  # which providers.<name> settings apply to this host
     local: bool = False
+    # who the student is, for an LMS gradebook (optional inventory fields)
+    email: str = ""
+    sis_id: str = ""
+    section: str = ""
 
     @classmethod
     def from_url(cls, url: str, **extra: Any) -> Target:
@@ -81,6 +85,12 @@ class Target:
         if self.key_file:
             query += f"&ssh_identity_file={quote(self.key_file)}"
         return f"paramiko://{self.user}@{self.hostname}:{self.port}?{query}"
+
+    @property
+    def roster(self) -> dict[str, str]:
+        """The student's gradebook identifiers that the inventory gave (none empty)."""
+        found = {"email": self.email, "sis_id": self.sis_id, "section": self.section}
+        return {k: v for k, v in found.items() if v}
 
     def with_name(self, name: str) -> Target:
         return replace(self, name=name)
