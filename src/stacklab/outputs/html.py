@@ -205,7 +205,9 @@ def render_lab(run: RunResult, lab: int | None = None) -> str:
               .format(host_label(run), clean(run.reason)) if run.status != "ok" else "")
     # the lead names this lab's causes, also one in another lab that blocked checks here
     lead = _lead(run, True, within=checks)
-    return str(Markup('<div class="stacklab-check" style="text-align:left">') + lead
+    # its own background and colour: a dark theme (VS Code's) would leave dark on dark
+    return str(Markup('<div class="stacklab-check" style="text-align:left;background:#ffffff;'
+                      'color:#1d2430;padding:4px;display:inline-block">') + lead
                + _table(run, checks, labs, True) + total + status
                + _not_verified(shown, True) + Markup("</div>"))
 

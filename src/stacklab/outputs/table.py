@@ -19,6 +19,7 @@ from stacklab.grading.model import ClassReport, RunResult
 from stacklab.outputs._common import (
     MARK,
     blocker,
+    check_label,
     clean,
     counted,
     graded,
@@ -129,7 +130,11 @@ def first_problem(run: RunResult) -> str:
     causes = root_causes(run)
     if not causes:
         return ""
-    return headline(run, limit=1)
+    first = causes[0]
+    text = check_label(first) + (" (could not check)" if outcome(first) == "error" else "")
+    blocked = len(run.blocked_by(first.key))
+    text += f", {blocked} blocked by it" if blocked else ""
+    return text + (f" (+{len(causes) - 1} more)" if len(causes) > 1 else "")
 
 
 def _fit(text: str, width: int) -> str:

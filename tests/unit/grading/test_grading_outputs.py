@@ -102,6 +102,14 @@ def test_table_and_html_show_hints_and_reasons(report):
     assert "margin:4px auto 4px 0" in small  # left, whatever JupyterLab's CSS centres
     assert all("text-align:left" in td or "text-align:right" in td
                for td in small.split("<td")[1:])
+    # only properties JupyterLab's sanitizer keeps in an untrusted output (its allowedStyles)
+    import re
+
+    used = {prop.strip() for style in re.findall(r'style="([^"]*)"', small)
+            for prop in (part.split(":")[0] for part in style.split(";")) if prop.strip()}
+    assert used <= {"background", "border", "border-collapse", "color", "display",
+                    "font-family", "font-size", "font-style", "font-weight", "margin",
+                    "padding", "text-align", "vertical-align", "white-space", "width"}, used
 
 
 def test_the_style_block_survives_html_escaping(report):

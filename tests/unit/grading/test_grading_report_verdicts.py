@@ -105,7 +105,10 @@ def test_summary_is_one_line_per_student_within_80_columns_through_a_pipe(report
     assert all(line.split()[0].startswith(("alice-", "bob-", "carol-")) for line in body)
     assert "…" not in lines[0] and all(line.count("…") <= 2 for line in body)
     bob = next(line for line in body if line.startswith("bob-"))
-    assert " graded " in bob and " 2/14 " in bob and "3 problems: 04 host name" in bob
+    assert " graded " in bob and " 2/14 " in bob and "  04 host name resolves to the" in bob
+    short = table.summary_lines(ClassReport(labs=report.labs, hosts=[broken_host()]), 80)[1]
+    assert short.startswith("bob      graded    2/14  04 host name resolves to the lab "
+                            "address, 3 blocked") and len(short) == 80
     carol = next(line for line in body if line.startswith("carol-"))
     assert "unreachable" in carol and "connection refused" in carol
     assert lines[301] == "300 hosts: 200 graded, 100 not fully graded"
