@@ -117,9 +117,13 @@ def class_table(report: ClassReport) -> Table:
         style = "" if host.status == "ok" else "red"
         table.add_row(host.name, Text(host_label(host), style=style),
                       *[lab_cell(host, n) for n in labs],
-                      f"{points(host.points)}/{points(host.max_points)}",
-                      Text(first_problem(host), style=style))
+                      score(host), Text(first_problem(host), style=style))
     return table
+
+
+def score(run: RunResult) -> str:
+    """'74/90', or '–' for a host that could not be graded (its grade is unknown, not 0)."""
+    return f"{points(run.points)}/{points(run.max_points)}" if graded(run) else "–"
 
 
 def first_problem(run: RunResult) -> str:
@@ -146,14 +150,14 @@ def summary_lines(report: ClassReport, width: int = 80) -> list[str]:
     columns, then the class's totals and the checks most of the class fails."""
     names = max((len(h.name) for h in report.hosts), default=7)
     name_w = min(max(names, 7), max(7, width // 4))
-    scores = [f"{points(h.points)}/{points(h.max_points)}" for h in report.hosts]
+    scores = [score(h) for h in report.hosts]
     score_w = max([len(s) for s in scores] + [6])
     status_w = max(len(host_label(h)) for h in report.hosts) if report.hosts else 6
     lines = [_fit(f"{'student':<{name_w}}  {'status':<{status_w}}  {'points':>{score_w}}  "
                   "first problem", width)]
-    for host, score in zip(report.hosts, scores, strict=True):
+    for host, got in zip(report.hosts, scores, strict=True):
         row = (f"{_fit(host.name, name_w):<{name_w}}  {host_label(host):<{status_w}}  "
-               f"{score:>{score_w}}  {first_problem(host) or '—'}")
+               f"{got:>{score_w}}  {first_problem(host) or '—'}")
         lines.append(_fit(row, width))
     ungraded = [h for h in report.hosts if not graded(h) or h.status != "ok"]
     lines.append(_fit(f"{len(report.hosts)} hosts: {len(report.hosts) - len(ungraded)} graded, "

@@ -56,3 +56,43 @@ def test_a_class_run_attaches_them_to_each_result():
     (alice,) = report.hosts
     assert alice.status != "ok"  # nothing answers there
     assert alice.roster == {"email": "alice@example.edu", "section": "A"}
+
+
+def test_grade_writes_the_gradebooks_asked_for_and_one_line_a_student(tmp_path):
+    """`stacklab grade --gradebook moodle --gradebook canvas` through a pipe (80 columns):
+    hosts nothing answers on are blank in both gradebooks, and each student is one line."""
+    import csv
+
+    from click.testing import CliRunner
+
+    from stacklab.cli import cli
+
+    ports = []
+    for _ in range(2):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            ports.append(s.getsockname()[1])
+    inventory = tmp_path / "class.txt"
+    inventory.write_text(
+        f"alice-has-a-long-name ssh://vagrant@127.0.0.1:{ports[0]} email=a@example.edu "
+        "sis_id=S1 section=A\n"
+        f"bob ssh://vagrant@127.0.0.1:{ports[1]} email=b@example.edu sis_id=S2\n")
+    out = tmp_path / "grades"
+    result = CliRunner().invoke(cli, ["grade", "-i", str(inventory), "--labs", "3",
+                                      "--jobs", "2", "--timeout", "30", "--connect-timeout",
+                                      "2", "--out", str(out), "--gradebook", "moodle",
+                                      "--gradebook", "canvas"])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    assert sorted(p.name for p in out.iterdir()) == [
+        "grades-canvas.csv", "grades-moodle.csv", "grades.csv", "grades.html", "grades.json",
+        "grades.txt", "grades.xml"]
+    moodle = list(csv.reader((out / "grades-moodle.csv").open()))
+    assert moodle == [["Email address", "stacklab lab 03", "stacklab total"],
+                      ["a@example.edu", "", ""], ["b@example.edu", "", ""]]
+    canvas = list(csv.reader((out / "grades-canvas.csv").open()))
+    assert canvas[0][:5] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
+    assert canvas[1][0] == "Points Possible" and float(canvas[1][5]) > 0
+    assert canvas[2] == ["alice-has-a-long-name", "", "S1", "", "A", ""]
+    lines = result.output.splitlines()
+    students = [line for line in lines if line.startswith(("alice-", "bob "))]
+    assert len(students) == 2 and all(len(line) <= 80 for line in lines)

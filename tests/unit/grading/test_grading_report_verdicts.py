@@ -95,9 +95,10 @@ def test_summary_is_one_line_per_student_within_80_columns_through_a_pipe(report
               "from stacklab.outputs import table\n"
               "r = ClassReport.from_json(sys.stdin.read()); c = Console()\n"
               "c.print(table.for_terminal(r, c.width))\n")
+    env = {"PATH": "/usr/bin:/bin", "TERM": "dumb", "PYTHONIOENCODING": "utf-8"}
     run = subprocess.run([sys.executable, "-c", script], input=many.to_json(), text=True,
-                         capture_output=True, env={"PATH": "/usr/bin:/bin", "TERM": "dumb"},
-                         check=True)
+                         encoding="utf-8", capture_output=True, env=env)
+    assert run.returncode == 0, run.stderr[-2000:]
     lines = run.stdout.splitlines()
     assert max(len(line) for line in lines) <= 80
     assert len(lines) == 1 + 300 + 1 + 2  # header, a line a student, totals, checks failed
@@ -110,7 +111,7 @@ def test_summary_is_one_line_per_student_within_80_columns_through_a_pipe(report
     assert short.startswith("bob      graded    2/14  04 host name resolves to the lab "
                             "address, 3 blocked") and len(short) == 80
     carol = next(line for line in body if line.startswith("carol-"))
-    assert "unreachable" in carol and "connection refused" in carol
+    assert "unreachable" in carol and " –  " in carol and "connection refused" in carol
     assert lines[301] == "300 hosts: 200 graded, 100 not fully graded"
     assert lines[302:] == ["failed on 100 of 200 graded hosts: 03 rabbit user",
                            f"failed on 100 of 200 graded hosts: 04 {HOSTNAME}"]
