@@ -14,7 +14,7 @@ Notebook 7, VS Code and nbconvert, trusted or not.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from dataclasses import replace
 
 from markupsafe import Markup, escape
 
@@ -85,10 +85,6 @@ def _css_class(verdict: str) -> str:
     return "na" if verdict == "n/a" else verdict
 
 
-def _titles(run: RunResult) -> dict[str, str]:
-    return {c.key: f"{c.lab:02d} {c.title}" for c in run.checks}
-
-
 def _finding(run: RunResult, c: CheckResult, inline: bool) -> Markup:
     """The last cell of a check's row: what was found and the hint, or why it was not judged."""
     verdict = outcome(c)
@@ -116,8 +112,7 @@ def _finding(run: RunResult, c: CheckResult, inline: bool) -> Markup:
     return Markup("").join(parts)
 
 
-def _rows(run: RunResult, checks: list[CheckResult], labs: list[int], inline: bool,
-          maxima: Callable[[int], float] | None = None) -> Markup:
+def _rows(run: RunResult, checks: list[CheckResult], labs: list[int], inline: bool) -> Markup:
     """Rows of a checks table, lab by lab, each lab headed by its points and maximum."""
     cell = ("border:1px solid #d5dae1;padding:4px 8px;text-align:left;vertical-align:top"
             if inline else "")
@@ -134,11 +129,10 @@ def _rows(run: RunResult, checks: list[CheckResult], labs: list[int], inline: bo
         if not mine:
             continue
         got, best = run.lab_points(lab)
-        best_shown = maxima(lab) if maxima else best
         head = Markup('<tr style="background:#f7f9fb;font-weight:600">' if inline
                       else '<tr class="lab">')
         out.append(head + td("") + td(lab_title(lab), "title")
-                   + td(f"{points(got)}/{points(best_shown)}", "num", num) + td("")
+                   + td(f"{points(got)}/{points(best)}", "num", num) + td("")
                    + Markup("</tr>"))
         for c in mine:
             verdict = outcome(c)
@@ -151,8 +145,7 @@ def _rows(run: RunResult, checks: list[CheckResult], labs: list[int], inline: bo
     return Markup("\n").join(out)
 
 
-def _table(run: RunResult, checks: list[CheckResult], labs: list[int], inline: bool,
-           maxima: Callable[[int], float] | None = None) -> Markup:
+def _table(run: RunResult, checks: list[CheckResult], labs: list[int], inline: bool) -> Markup:
     if inline:
         style = ("border-collapse:collapse;margin:4px auto 4px 0;text-align:left;"
                  "font-size:13px;color:#1d2430;font-family:system-ui,sans-serif")
@@ -165,7 +158,7 @@ def _table(run: RunResult, checks: list[CheckResult], labs: list[int], inline: b
                       "<th>What was found / hint</th>")
         opening = Markup('<table class="checks">')
     return (opening + Markup("<thead><tr>") + head + Markup("</tr></thead><tbody>\n")
-            + _rows(run, checks, labs, inline, maxima) + Markup("\n</tbody></table>"))
+            + _rows(run, checks, labs, inline) + Markup("\n</tbody></table>"))
 
 
 def _lead(run: RunResult, inline: bool, within: list[CheckResult] | None = None) -> Markup:
@@ -195,8 +188,6 @@ def render_lab(run: RunResult, lab: int | None = None) -> str:
     """One host's results (only lab `lab` when given) for a notebook: inline styles only."""
     checks = run.for_lab(lab) if lab is not None else list(run.checks)
     labs = [lab] if lab is not None else sorted({c.lab for c in run.checks})
-    from dataclasses import replace
-
     shown = replace(run, checks=checks)
     total = Markup('<p style="margin:4px 0;text-align:left;font-weight:600">Total: {}/{} '
                    'points ({})</p>').format(points(shown.points), points(shown.max_points),
@@ -212,7 +203,7 @@ def render_lab(run: RunResult, lab: int | None = None) -> str:
                + _not_verified(shown, True) + Markup("</div>"))
 
 
-def _host_section(report: ClassReport, run: RunResult, index: int) -> Markup:
+def _host_section(run: RunResult, index: int) -> Markup:
     labs = sorted({c.lab for c in run.checks})
     title = Markup('<h2 id="h{}">{} <small>{}</small></h2>').format(index, run.name, run.url)
     lead = _lead(run, False)
@@ -306,7 +297,7 @@ def render(report: ClassReport) -> str:
     summary = (f"{len(report.hosts)} hosts, labs {', '.join(str(n) for n in labs)}: "
                f"{len(report.hosts) - len(ungraded)} graded, {len(ungraded)} could not be "
                "graded")
-    hosts = Markup("\n").join(_host_section(report, h, i)
+    hosts = Markup("\n").join(_host_section(h, i)
                               for i, h in enumerate(report.hosts, 1))
     # the CSS goes in as is: HTML escaping would turn its quotes into &#39; inside <style>
     return PAGE.format(css=CSS, summary=escape(summary), students=_class_table(report, labs),
