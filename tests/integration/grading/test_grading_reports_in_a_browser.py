@@ -65,8 +65,17 @@ def look(page: Path, width: int, height: int, mobile: bool, shot: str,
                       and e["params"]["entry"]["level"] == "error")]
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / shot).write_bytes(base64.b64decode(png))
-    print(f"screenshot: {ARTIFACTS / shot}")
     return {**values, "errors": errors}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def tell_where_the_screenshots_are(pytestconfig):
+    """Say where the screenshots are, also when pytest captures the tests' output."""
+    yield
+    reporter = pytestconfig.pluginmanager.get_plugin("terminalreporter")
+    if reporter and ARTIFACTS.is_dir():
+        reporter.write_line(f"\nscreenshots of the grading reports: {ARTIFACTS} "
+                            f"({', '.join(sorted(p.name for p in ARTIFACTS.glob('*.png')))})")
 
 
 @pytest.fixture(scope="module")
