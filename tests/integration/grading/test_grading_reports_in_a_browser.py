@@ -150,9 +150,10 @@ def test_notebook_check_table_untrusted(report, tmp_path):
                     + f'<body><div class="jp-RenderedHTMLCommon" style="width:900px">{body}'
                     "</div></body>")
     probes = {
-        "left": "document.querySelector('table.stacklab-check').getBoundingClientRect().left"
+        "left": "document.querySelector('div.stacklab-check').getBoundingClientRect().left"
                 " - document.querySelector('.jp-RenderedHTMLCommon')"
                 ".getBoundingClientRect().left",
+        "margin": "getComputedStyle(document.querySelector('table.stacklab-check')).marginLeft",
         "align": "getComputedStyle(document.querySelector('table.stacklab-check td'))"
                  ".textAlign",
         "red": "getComputedStyle(document.querySelectorAll('table.stacklab-check tr')[2]"
@@ -160,7 +161,8 @@ def test_notebook_check_table_untrusted(report, tmp_path):
         "text": "document.body.innerText",
     }
     seen = look(page, 1000, 600, False, "notebook-check-lab05.png", probes)
-    assert seen["errors"] == [] and seen["left"] == 0 and seen["align"] == "left"
+    assert seen["errors"] == [] and seen["left"] == 0 and seen["margin"] == "0px"
+    assert seen["align"] == "left"
     # its colours are inline, not in a block an untrusted notebook strips
     assert seen["red"] in ("rgb(22, 121, 74)", "rgb(180, 35, 24)", "rgb(181, 71, 8)")
     assert "could not check" in seen["text"] and "blocked by 05 " in seen["text"]
