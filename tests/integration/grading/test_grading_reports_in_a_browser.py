@@ -72,10 +72,11 @@ def look(page: Path, width: int, height: int, mobile: bool, shot: str,
 def tell_where_the_screenshots_are(pytestconfig):
     """Say where the screenshots are, also when pytest captures the tests' output."""
     yield
-    reporter = pytestconfig.pluginmanager.get_plugin("terminalreporter")
-    if reporter and ARTIFACTS.is_dir():
-        reporter.write_line(f"\nscreenshots of the grading reports: {ARTIFACTS} "
-                            f"({', '.join(sorted(p.name for p in ARTIFACTS.glob('*.png')))})")
+    capture = pytestconfig.pluginmanager.get_plugin("capturemanager")
+    if capture and ARTIFACTS.is_dir():
+        with capture.global_and_fixture_disabled():
+            print(f"\nscreenshots of the grading reports: {ARTIFACTS} "
+                  f"({', '.join(sorted(p.name for p in ARTIFACTS.glob('*.png')))})")
 
 
 @pytest.fixture(scope="module")
