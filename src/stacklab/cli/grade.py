@@ -25,6 +25,7 @@ INVENTORY_HELP = """The class, one student per host, in one of three formats:
 plain (one line per student):
     alice  ssh://vagrant@10.0.0.11:22  ~/.ssh/class_key
     bob    vagrant@10.0.0.12:2222      key=~/.ssh/bob provider=container
+    carol  vagrant@10.0.0.13  email=carol@example.edu sis_id=S1003 section=A
 Ansible INI:
     [class]
     alice ansible_host=10.0.0.11 ansible_port=22 ansible_user=vagrant
@@ -58,8 +59,13 @@ Ansible YAML:
 @click.option("--format", "formats", multiple=True,
               help="Report format(s) to write (repeat the option); default: all of "
                    "table, json, junit, csv, html.")
+@click.option("--gradebook", "gradebooks", multiple=True,
+              type=click.Choice(["csv", "moodle", "canvas"]),
+              help="Also write the gradebook an LMS imports as is (repeat the option): "
+                   "grades-moodle.csv, grades-canvas.csv; csv is the generic grades.csv.")
 def grade(inventory: Path, lab_spec: str, jobs: int, timeout: float, check_timeout: float,
-          connect_timeout: float, out: Path, formats: tuple[str, ...]) -> None:
+          connect_timeout: float, out: Path, formats: tuple[str, ...],
+          gradebooks: tuple[str, ...] = ()) -> None:
     """Grade every host of a class in parallel and write a gradebook.
 
     Every input (options, inventory, labs, settings, --out) is checked before any host is
@@ -76,6 +82,7 @@ def grade(inventory: Path, lab_spec: str, jobs: int, timeout: float, check_timeo
 
     targets = load_inventory(inventory)
     labs = select(lab_spec)
+    formats = outputs.with_gradebooks(formats, gradebooks)
     chosen = outputs.choose(formats)
     for provider in sorted({t.provider for t in targets}):
         load_settings(provider)  # a bad value stops the run here, naming its key
@@ -110,7 +117,7 @@ def grade(inventory: Path, lab_spec: str, jobs: int, timeout: float, check_timeo
                                  on_event=on_event)
         except ClassRunInterrupted as stopped:
             report, signum = stopped.report, stopped.signum
-    console.print(table.class_table(report))
+    console.print(table.for_terminal(report, console.width))  # one line a student if narrow
     try:
         written = outputs.write(report, out, formats or None, stem=REPORT_STEM)
     except OSError as exc:  # checked before grading; the folder changed since

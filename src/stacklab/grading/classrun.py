@@ -158,7 +158,9 @@ def grade_class(targets: Sequence[Target], labs: Sequence[int | Lab] | str | Non
         gc.unfreeze()
         _restore_signals(previous)
     report = ClassReport(labs=chosen, duration=time.monotonic() - started,
-                         hosts=[run.finished[i] for i in range(len(targets))])
+                         # the inventory's email / SIS id / section go with each host
+                         hosts=[replace(run.finished[i], roster=targets[i].roster)
+                                for i in range(len(targets))])
     if caught:
         raise ClassRunInterrupted(report, caught[0])
     return report

@@ -6,6 +6,10 @@ plain (one line per student; '#' starts a comment)::
 
     alice  ssh://vagrant@10.0.0.11:22  ~/.ssh/class_key
     bob    vagrant@10.0.0.12:2222      key=~/.ssh/bob       provider=container
+    carol  vagrant@10.0.0.13  email=carol@example.edu sis_id=S1003 section=A
+
+``email``, ``sis_id`` and ``section`` (also as Ansible host variables) name the student
+in an LMS gradebook (``stacklab grade --gradebook moodle|canvas``).
 
 Ansible INI::
 
@@ -46,6 +50,7 @@ PORT_KEYS = ("ansible_port", "ansible_ssh_port")
 USER_KEYS = ("ansible_user", "ansible_ssh_user")
 KEY_KEYS = ("ansible_ssh_private_key_file", "ansible_private_key_file")
 PROVIDER_KEY = "stacklab_provider"
+ROSTER_KEYS = ("email", "sis_id", "section")  # optional: who the student is, for an LMS
 NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.@+\-]*$")
 ALIASES = {old: keys[0] for keys in (HOST_KEYS, PORT_KEYS, USER_KEYS, KEY_KEYS)
            for old in keys[1:]}
@@ -136,6 +141,7 @@ def _target(path: Path, line: int, name: str, values: dict[str, Any]) -> Target:
         fields["key_file"] = str(Path(key).expanduser())
     if values.get(PROVIDER_KEY):
         fields["provider"] = str(values[PROVIDER_KEY])
+    fields.update({k: str(values[k]) for k in ROSTER_KEYS if values.get(k) is not None})
     if not re.fullmatch(r"[A-Za-z0-9.\-:\[\]]+", host):
         raise InventoryError(path, line, f"{name}: '{host}' is not a host name or address")
     return Target(**fields)
@@ -173,8 +179,9 @@ def parse_plain(path: Path, text: str) -> list[Target]:
             key, sep, value = extra.partition("=")
             if not sep:
                 key, value = "key", extra
-            if key not in ("key", "provider"):
-                raise InventoryError(path, number, f"unknown option '{key}' (key=, provider=)")
+            if key not in ("key", "provider", *ROSTER_KEYS):
+                raise InventoryError(path, number, f"unknown option '{key}' (key=, provider=, "
+                                                   "email=, sis_id=, section=)")
             if key in options:
                 raise InventoryError(path, number, f"'{extra}': a second {key} on one line: "
                                                    f"expected '{PLAIN_LINE}'")
@@ -194,6 +201,8 @@ def parse_plain(path: Path, text: str) -> list[Target]:
                                                                    .expanduser())})
         if "provider" in options:
             target = Target(**{**target.to_dict(), "provider": options["provider"]})
+        target = Target(**{**target.to_dict(), **{k: options[k] for k in ROSTER_KEYS
+                                                    if k in options}})
         found.append((number, target))
     return _unique(path, found)
 

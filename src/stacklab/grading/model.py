@@ -141,6 +141,8 @@ class RunResult:
     reason: str = ""  # why the host could not be graded (status != ok)
     duration: float = 0.0
     connections: int = 0  # SSH connections this run opened
+    # who the student is for an LMS gradebook, from the inventory (email, sis_id, section)
+    roster: dict[str, str] = field(default_factory=dict)
 
     @property
     def points(self) -> float:
@@ -201,7 +203,7 @@ class RunResult:
                 "passed": self.passed, "total": len(self.checks),
                 "not_verified": [c.key for c in self.not_verified],
                 "duration": round(self.duration, 3), "connections": self.connections,
-                "checks": [c.to_dict() for c in self.checks]}
+                "roster": dict(self.roster), "checks": [c.to_dict() for c in self.checks]}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RunResult:
@@ -209,7 +211,8 @@ class RunResult:
                    checks=[CheckResult.from_dict(c) for c in data.get("checks", [])],
                    status=data.get("status", "ok"), reason=data.get("reason", ""),
                    duration=data.get("duration", 0.0),
-                   connections=data.get("connections", 0))
+                   connections=data.get("connections", 0),
+                   roster=dict(data.get("roster") or {}))
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)

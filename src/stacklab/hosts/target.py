@@ -36,6 +36,10 @@ class Target:
     local: bool = False
     # the host's SSH key ('type base64') when the kit started it: pinned, see hosts.hostkeys
     host_key: str | None = None
+    # who the student is, for an LMS gradebook (optional inventory fields)
+    email: str = ""
+    sis_id: str = ""
+    section: str = ""
 
     @classmethod
     def from_url(cls, url: str, **extra: Any) -> Target:
@@ -88,6 +92,12 @@ class Target:
         rather than being reached some other way."""
         return "stacklab://local" if self.local else \
             f"stacklab://{self.user}@{self.hostname}:{self.port}"
+
+    @property
+    def roster(self) -> dict[str, str]:
+        """The student's gradebook identifiers that the inventory gave (none empty)."""
+        found = {"email": self.email, "sis_id": self.sis_id, "section": self.section}
+        return {k: v for k, v in found.items() if v}
 
     def with_name(self, name: str) -> Target:
         return replace(self, name=name)

@@ -1,7 +1,9 @@
 """Report formats for check results, one module each (goss-style: a new format is one file).
 
 Every module here defines ``NAME``, ``SUFFIX`` and ``render(report: ClassReport) -> str``;
-:func:`formats` finds them, so adding ``outputs/markdown.py`` is all a new format takes.
+:func:`formats` finds them, so adding ``outputs/markdown.py`` is all a new format takes. A
+module with ``DEFAULT = False`` (the LMS gradebooks: moodle, canvas) is written only when
+named.
 """
 
 from __future__ import annotations
@@ -30,12 +32,22 @@ def formats() -> dict[str, ModuleType]:
 
 def choose(names: Iterable[str] | None) -> list[ModuleType]:
     known = formats()
-    wanted = list(names) if names else list(known)
+    wanted = list(names) if names else [n for n, m in known.items()
+                                        if getattr(m, "DEFAULT", True)]
     unknown = [n for n in wanted if n not in known]
     if unknown:
         raise StacklabError(f"unknown report format(s): {', '.join(unknown)}",
                             f"choose from {', '.join(known)}")
     return [known[n] for n in wanted]
+
+
+def with_gradebooks(names: Iterable[str], gradebooks: Iterable[str]) -> tuple[str, ...]:
+    """The formats to write: those named (else the defaults) plus the LMS gradebooks."""
+    extra = [g for g in gradebooks]
+    if not extra:
+        return tuple(names)
+    base = list(names) or [m.NAME for m in choose(None)]
+    return tuple(dict.fromkeys(base + extra))
 
 
 def write(report: ClassReport, folder: Path, names: Iterable[str] | None = None,

@@ -1,4 +1,10 @@
-"""A gradebook: one row per student, a column per lab and the total (for an LMS import)."""
+"""The generic gradebook: one row per student, a column per lab and the total.
+
+For a spreadsheet; `moodle` and `canvas` write what those LMSs import as is. A host or a
+lab the kit could not grade is blank, never 0; the status and reason columns say why. The
+columns have plain names for scripts ('lab03', 'total', 'max': the host's maximum), and
+every row is a student.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +12,27 @@ import csv
 import io
 
 from stacklab.grading.model import ClassReport
-from stacklab.outputs._common import clean, host_label, lab_cell, lab_numbers, lab_short, points
+from stacklab.outputs._common import (
+    clean,
+    counts,
+    grade_cell,
+    headline,
+    host_label,
+    lab_known,
+    lab_numbers,
+    lab_short,
+    points,
+)
 
 NAME = "csv"
 SUFFIX = ".csv"
 
 
 def header(report: ClassReport) -> list[str]:
-    labs = lab_numbers(report)
-    return (["student", "host", "status"] + [lab_short(n) for n in labs]
-            + ["total", "max", "not_verified", "reason"])
+    return (["student", "email", "sis_id", "section", "host", "status"]
+            + [lab_short(n) for n in lab_numbers(report)]
+            + ["total", "max", "failed", "could_not_check", "blocked", "not_verified",
+               "problems"])
 
 
 def render(report: ClassReport) -> str:
@@ -23,13 +40,16 @@ def render(report: ClassReport) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(header(report))
-    maxima = {n: max((h.lab_points(n)[1] for h in report.hosts), default=0) for n in labs}
-    writer.writerow(["(maximum)", "", ""] + [points(maxima[n]) for n in labs]
-                    + [points(sum(maxima.values())), points(sum(maxima.values())), "", ""])
     for host in report.hosts:
-        writer.writerow([host.name, host.url, host_label(host)]
-                        + [lab_cell(host, n, "") for n in labs]
-                        + [points(host.points), points(host.max_points),
+        known = all(lab_known(host, n) for n in labs if host.for_lab(n))
+        found = counts(host)
+        writer.writerow([host.name, host.roster.get("email", ""), host.roster.get("sis_id", ""),
+                         host.roster.get("section", ""), host.url, host_label(host)]
+                        + [grade_cell(host, n) for n in labs]
+                        + [points(host.points) if known and host.checks else "",
+                           points(host.max_points), found["failed"], found["error"],
+                           found["blocked"],
                            # checks worth 0 of 0 that this host could not verify, by key
-                           " ".join(c.key for c in host.not_verified), clean(host.reason)])
+                           " ".join(c.key for c in host.not_verified),
+                           clean(headline(host))])
     return out.getvalue()

@@ -18,6 +18,7 @@ from stacklab.settings import load_settings
 
 
 def unreachable(name: str, specs) -> RunResult:
+    """A host not reached; its checks carry the retired status 'not-run' (shown as error)."""
     reason = "10.0.0.9:22: connection refused (nothing listens on that port)"
     return RunResult(name=name, url="ssh://vagrant@10.0.0.9:22", labs=[3, 4],
                      checks=[CheckResult(lab=c.lab, id=c.id, title=c.title, points=0,
@@ -40,7 +41,13 @@ def report() -> ClassReport:
 
 
 def test_formats_are_discovered_one_module_each():
-    assert set(outputs.formats()) == {"table", "json", "junit", "csv", "html"}
+    assert set(outputs.formats()) == {"table", "json", "junit", "csv", "html", "moodle",
+                                      "canvas"}
+    # the LMS gradebooks are written when asked for, the rest by default
+    assert [m.NAME for m in outputs.choose(None)] == ["csv", "html", "json", "junit", "table"]
+    assert outputs.with_gradebooks((), ("moodle",)) == ("csv", "html", "json", "junit",
+                                                        "table", "moodle")
+    assert outputs.with_gradebooks(("json",), ("canvas", "canvas")) == ("json", "canvas")
 
 
 def test_json_round_trip(report):
@@ -61,19 +68,24 @@ def test_junit_has_a_suite_per_host_and_a_case_per_check(report, tmp_path):
     failed = bob["03.mariadb_listens_on_all_addresses"].result[0]
     assert isinstance(failed, Failure)
     assert "127.0.0.1:3306" in failed.message and "hint: " in failed.text
-    assert all(isinstance(c.result[0], Error) for c in suites["carol"])  # not judged
+    # carol's host was not reached: the kit could not find out, never a learner's failure
+    assert all(isinstance(c.result[0], Error) for c in suites["carol"])
+    assert suites["carol"].errors == len(report.hosts[2].checks) and suites["carol"].failures == 0
     assert not any(isinstance(r, Error) for c in suites["alice"] for r in c.result)
 
 
 def test_csv_gradebook_reads_back(report):
     rows = list(csv.DictReader(io.StringIO(outputs.formats()["csv"].render(report))))
-    assert [r["student"] for r in rows] == ["(maximum)", "alice", "bob", "carol"]
-    maximum, alice, bob, carol = rows
-    assert float(alice["total"]) == float(maximum["total"]) == report.hosts[0].max_points
-    assert float(bob["lab03"]) == float(maximum["lab03"]) - 6  # listens + login: 3 + 3
-    assert float(bob["lab04"]) == float(maximum["lab04"])
-    assert (carol["status"], float(carol["total"])) == ("unreachable", 0.0)
-    assert "connection refused" in carol["reason"]
+    assert [r["student"] for r in rows] == ["alice", "bob", "carol"]  # every row a student
+    alice, bob, carol = rows
+    assert float(alice["total"]) == float(alice["max"]) == report.hosts[0].max_points
+    maximum = report.hosts[0].lab_points(3)[1]
+    assert float(bob["lab03"]) == maximum - 6  # listens + login: 3 + 3
+    assert float(bob["lab04"]) == float(alice["lab04"]) == report.hosts[0].lab_points(4)[1]
+    assert int(bob["failed"]) >= 1 and "03 " in bob["problems"]
+    # a host that could not be graded is blank, not 0: its grade is unknown
+    assert (carol["status"], carol["total"], carol["lab03"]) == ("unreachable", "", "")
+    assert "connection refused" in carol["problems"]
 
 
 def test_table_and_html_show_hints_and_reasons(report):
@@ -85,6 +97,27 @@ def test_table_and_html_show_hints_and_reasons(report):
     assert "listening on 127.0.0.1:3306" in html
     small = render_lab(report.hosts[1], 3)
     assert "MariaDB listens" in small and "RabbitMQ" not in small
+    # the notebook's table styles itself inline: an untrusted notebook drops <style>
+    assert "<style" not in small and 'class="' not in small.replace('class="stacklab-check"', "")
+    assert "margin:4px auto 4px 0" in small  # left, whatever JupyterLab's CSS centres
+    assert all("text-align:left" in td or "text-align:right" in td
+               for td in small.split("<td")[1:])
+    # only properties JupyterLab's sanitizer keeps in an untrusted output (its allowedStyles)
+    import re
+
+    used = {prop.strip() for style in re.findall(r'style="([^"]*)"', small)
+            for prop in (part.split(":")[0] for part in style.split(";")) if prop.strip()}
+    assert used <= {"background", "border", "border-collapse", "color", "display",
+                    "font-family", "font-size", "font-style", "font-weight", "margin",
+                    "padding", "text-align", "vertical-align", "white-space", "width"}, used
+
+
+def test_the_style_block_survives_html_escaping(report):
+    html = outputs.formats()["html"].render(report)
+    style = html.split("<style>", 1)[1].split("</style>", 1)[0]
+    assert '"Segoe UI"' in style and "&#" not in style and "&quot;" not in style
+    assert "{" in style and "@media (max-width:640px)" in style
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html
 
 
 SECRETS = {
@@ -175,7 +208,7 @@ def test_junit_skips_not_verified_with_its_own_type(mixed, tmp_path):
 
 def test_csv_lists_not_verified_checks(mixed):
     rows = list(csv.DictReader(io.StringIO(outputs.formats()["csv"].render(mixed))))
-    assert rows[1]["not_verified"] == "07.iscsi" and rows[0]["not_verified"] == ""
+    assert [r["not_verified"] for r in rows] == ["07.iscsi"]
 
 
 def test_table_and_html_mark_not_verified_apart_from_na_and_passed(mixed):
@@ -189,9 +222,11 @@ def test_table_and_html_mark_not_verified_apart_from_na_and_passed(mixed):
     assert last.startswith("Not verified on this host (1, worth 0 of 0 points")
     assert "07.iscsi (no iSCSI:" in last
     html = outputs.formats()["html"].render(mixed)
-    assert '<td class="not-verified">○</td>' in html and '<td class="n/a">–</td>' in html
+    assert '<td class="not-verified">○</td>' in html and '<td class="na">–</td>' in html
     assert '<span class="not-verified">not verified on this host: no iSCSI' in html
-    assert '<ul class="not-verified">' in render_lab(mixed.hosts[0], 7)
+    small = render_lab(mixed.hosts[0], 7)
+    # the note names the check by its title, not by its key
+    assert "<li>07 the iSCSI target runs: no iSCSI" in small and "07.iscsi" not in small
 
 
 def test_a_note_shows_beside_the_check_in_table_html_and_json(mixed):
