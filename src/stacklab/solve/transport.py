@@ -1,14 +1,13 @@
 """How a step's shell script reaches the lab host: on a connection of stacklab.hosts.
 
 A :class:`ScriptTransport` runs one bash script as the connection's user (who has
-password-less sudo) and returns its exit code and its output, stdout and stderr interleaved
-as a person would see them. It never raises for a failing command: the runner decides what
-a failure means. A host that cannot be reached raises HostUnreachable (one line).
-"""
+password-less sudo), the script sent on stdin, and returns its exit code and its output,
+stdout and stderr interleaved as a person would see them. It never raises for a failing
+command: the runner decides what a failure means. A host that cannot be reached raises
+HostUnreachable (one line)."""
 
 from __future__ import annotations
 
-import shlex
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -43,6 +42,12 @@ class Transport(Protocol):
     def close(self) -> None: ...
 
 
+# The script travels on stdin, never on a command line (its commands may hold passwords):
+# kept in a file only until bash has it open, then run with nothing on its own stdin.
+FROM_STDIN = ('f=$(mktemp) && cat > "$f" && exec 3< "$f" && rm -f "$f" && '
+              'exec bash /dev/fd/3 < /dev/null')
+
+
 def wrap(script: str) -> str:
     """The script as bash runs it: errors stop it, stderr joins stdout."""
     return f"exec 2>&1\nset -eo pipefail\n{SUDO_SHIM}\n{script}"
@@ -58,7 +63,7 @@ class ScriptTransport:
 
     def run(self, script: str, *, timeout: float | None = None) -> Result:
         said: list[bytes] = []
-        done = self.connection.execute(f"bash -c {shlex.quote(wrap(script))}",
+        done = self.connection.execute(FROM_STDIN, stdin=wrap(script).encode(),
                                        timeout=timeout, stdout=said.append,
                                        stderr=said.append)
         output = b"".join(said).decode(errors="replace")
