@@ -197,6 +197,7 @@ def test_a_grading_run_against_a_changed_key_stops_before_any_command(server):
     assert server.exec_requests() == "" and server.logins() == logins
 
 
+@pytest.mark.filterwarnings("ignore:Unknown ssh-ed25519 host key")  # testinfra's own policy
 def test_plain_pytest_over_testinfras_own_client_sends_no_secret_to_an_unknown_key(server):
     """testinfra's paramiko backend logs in by itself; the kit checks the key before its
     first stdin command and refuses."""
