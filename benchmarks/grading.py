@@ -68,7 +68,8 @@ def main() -> int:
 
     with SshLab(args.hosts, table, first=100 - args.hosts + 1 if args.hosts < 100 else 1) as lab:
         targets = [Target(hostname=h.address, port=h.port, user=USER, key_file=str(lab.key),
-                          name=f"student{h.index:02d}") for h in lab.hosts]
+                          name=f"student{h.index:02d}", host_key=lab.host_key)
+                   for h in lab.hosts]
         one = lab.hosts[0]
         single = []
         for _ in range(args.repeat):

@@ -152,3 +152,9 @@ def test_parse_key_says_what_is_wrong():
     assert isinstance(hostkeys.parse_key(
         "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl"),
         paramiko.PKey)
+
+
+def test_a_damaged_pinned_key_is_one_line_not_a_crash():
+    target = Target(hostname="lab", user="u", host_key="ssh-ed25519 not-base64!")
+    with pytest.raises(HostUnreachable, match=r"cannot be read .* `stacklab up` again"):
+        hostkeys.expected(target)

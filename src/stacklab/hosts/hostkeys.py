@@ -97,13 +97,15 @@ class Expected:
 
 def expected(target: Target) -> Expected:
     name = host_name(target.hostname, target.port)
-    if target.host_key:
-        return Expected(name, (Known(parse_key(target.host_key),
-                                     "the key recorded for it at `stacklab up`"),), True)
-    pin = _lab_state_pin(target)
+    pin = target.host_key or _lab_state_pin(target)
     if pin:
-        return Expected(name, (Known(parse_key(pin), "the key recorded at `stacklab up` in "
-                                     f"{lab_state_file()}"),), True)
+        source = "the key recorded for it at `stacklab up`" if target.host_key else \
+            f"the key recorded at `stacklab up` in {lab_state_file()}"
+        try:
+            return Expected(name, (Known(parse_key(pin), source),), True)
+        except ValueError as exc:
+            raise HostUnreachable("hostkey", target.url, f"{source} cannot be read ({exc}); "
+                                  "run `stacklab up` again to record it") from None
     found: list[Known] = []
     for path in (user_known_hosts(), kit_known_hosts()):
         found += _entries(path, name)

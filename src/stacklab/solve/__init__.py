@@ -5,7 +5,7 @@
     rendering  jinja2 over the settings and the OS profile
     profile    the OS profiles (solutions/profiles/*.yaml)
     runner     check → apply → poll the check; stops at the first failure
-    transport  where commands run: SSH (fabric) or this machine
+    transport  a step's bash script on a stacklab.hosts connection (SSH or this machine)
     log        the full record of a run, under the state folder
     credentials  the rc files a step sources first (admin, project)
     dryrun     the commands a run would use, printed

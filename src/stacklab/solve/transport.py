@@ -1,14 +1,13 @@
 """How a step's shell script reaches the lab host: on a connection of stacklab.hosts.
 
 A :class:`ScriptTransport` runs one bash script as the connection's user (who has
-password-less sudo) and returns its exit code and its output, stdout and stderr interleaved
-as a person would see them. It never raises for a failing command: the runner decides what
-a failure means. A host that cannot be reached raises HostUnreachable (one line).
-"""
+password-less sudo), the script sent on stdin, and returns its exit code and its output,
+stdout and stderr interleaved as a person would see them. It never raises for a failing
+command: the runner decides what a failure means. A host that cannot be reached raises
+HostUnreachable (one line)."""
 
 from __future__ import annotations
 
-import shlex
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -63,9 +62,9 @@ class ScriptTransport:
 
     def run(self, script: str, *, timeout: float | None = None) -> Result:
         said: list[bytes] = []
-        done = self.connection.execute(f"bash -c {shlex.quote(RUN_FROM_STDIN)}",
-                                       stdin=wrap(script).encode(), timeout=timeout,
-                                       stdout=said.append, stderr=said.append)
+        done = self.connection.execute(RUN_FROM_STDIN, stdin=wrap(script).encode(),
+                                       timeout=timeout, stdout=said.append,
+                                       stderr=said.append)
         output = b"".join(said).decode(errors="replace")
         if done.timed_out:
             return Result(TIMED_OUT, f"{output}\n[timed out after {timeout:.0f}s]",

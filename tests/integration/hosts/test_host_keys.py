@@ -197,6 +197,7 @@ def test_a_grading_run_against_a_changed_key_stops_before_any_command(server):
     assert server.exec_requests() == "" and server.logins() == logins
 
 
+@pytest.mark.filterwarnings("ignore:Unknown ssh-ed25519 host key")  # testinfra's own policy
 def test_plain_pytest_over_testinfras_own_client_sends_no_secret_to_an_unknown_key(server):
     """testinfra's paramiko backend logs in by itself; the kit checks the key before its
     first stdin command and refuses."""
@@ -265,3 +266,39 @@ class silent_listener:
         self.server.close()
         for conn in self.held:
             conn.close()
+
+
+# ---- the command line and `stacklab up` --------------------------------------------------
+
+def test_check_refuses_an_unknown_host_in_one_line_and_accept_new_records_it(server):
+    from click.testing import CliRunner
+
+    from stacklab.cli import cli
+
+    t = server.target
+    url = f"ssh://{t.user}@{t.hostname}:{t.port}?key={t.key_file}"
+    first = CliRunner().invoke(cli, ["check", "3", "--host", url])
+    assert first.exit_code == 2 and "unknown host key" in first.output
+    assert "Traceback" not in first.output and server.exec_requests() == ""
+    again = CliRunner().invoke(cli, ["check", "3", "--host", url, "--accept-new"])
+    assert again.exit_code == 1, again.output  # graded: the recording host answers "ran"
+    assert hostkeys.kit_known_hosts().read_text() == f"{name_of(server)} {server.host_key}\n"
+    assert server.exec_requests()  # now the graders' commands reached it
+
+
+def test_stacklab_up_pins_the_vagrant_vms_key_at_first_contact(server, monkeypatch):
+    from stacklab.hosts.target import default_target, read_lab_state
+    from stacklab.labhost import vagrant
+
+    monkeypatch.setattr(vagrant, "_vagrant", lambda *args: None)  # `vagrant up` done
+    monkeypatch.setattr(vagrant, "vagrant_target", lambda root: replace(server.target,
+                                                                        provider="vagrant"))
+    monkeypatch.setattr("stacklab.hosts.target.vagrant_target",
+                        lambda root: replace(server.target, provider="vagrant"))
+    vagrant.up(Path("."), "libvirt")
+    assert read_lab_state()["target"]["host_key"] == server.host_key
+    assert default_target().host_key is None  # Vagrant's own answer carries no key…
+    send_secret(default_target())  # …the lab state pins it for that address
+    server.received.unlink()
+    write_lab_state(replace(server.target, provider="vagrant", host_key=server.other_key))
+    assert "run `stacklab up` again" in refused(server, default_target()).reason

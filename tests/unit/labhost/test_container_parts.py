@@ -80,3 +80,21 @@ def test_nspawn_command_binds_the_disk_and_joins_the_namespace(tmp_path, monkeyp
     assert f"--network-namespace-path={tmp_path / 'ns'}" in cmd
     assert "--bind=/dev/loop7:/dev/sdb" in cmd
     assert "--hostname=cloud-controller" in cmd
+
+
+def test_each_up_installs_a_fresh_host_key_that_the_target_pins(tmp_path, monkeypatch):
+    from stacklab.hosts.hostkeys import parse_key
+    from stacklab.labhost.container import keys
+
+    owners = []
+    monkeypatch.setattr(keys.os, "chown", lambda path, uid, gid: owners.append((uid, gid)))
+    folder, root = tmp_path / "instance", tmp_path / "root"
+    folder.mkdir()
+    first = keys.install_host_key(folder, root)
+    parse_key(first)  # a public key line: 'ssh-ed25519 AAAA…'
+    installed = root / "etc/ssh" / keys.HOST_KEY
+    assert (oct(installed.stat().st_mode & 0o777), owners) == ("0o600", [(0, 0), (0, 0)])
+    assert " ".join(installed.with_name(keys.HOST_KEY + ".pub").read_text().split()[:2]) \
+        == first == keys.host_key(folder)
+    second = keys.install_host_key(folder, root)
+    assert second != first and keys.host_key(folder) == second

@@ -36,3 +36,18 @@ def test_sudo_shim_only_when_root_has_no_sudo():
     assert "command -v sudo" in script and script.startswith("exec 2>&1\nset -eo pipefail")
     result = LocalTransport().run("sudo -n true && echo fine")
     assert result.ok and result.output == "fine\n"
+
+
+def test_the_script_travels_on_stdin_not_on_a_command_line(tmp_path):
+    from stacklab.hosts.transport import LocalConnection
+
+    seen: list[str] = []
+
+    class Watching(LocalConnection):
+        def execute(self, command, **kwargs):
+            seen.append(command)
+            return super().execute(command, **kwargs)
+
+    result = ScriptTransport(Watching()).run("echo s3cret-pass; read -r x || echo no-input")
+    assert result.output == "s3cret-pass\nno-input\n"  # and the script reads no stdin itself
+    assert "s3cret-pass" not in seen[0]
