@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -16,8 +17,14 @@ from loopback_sshd import available, loopback_sshd  # noqa: E402
 
 @pytest.fixture(autouse=True)
 def state_dir(tmp_path, monkeypatch):
-    """%check records progress: in a folder of the test's own, not the real user's."""
-    monkeypatch.setenv("STACKLAB_STATE_DIR", str(tmp_path / "state"))
+    """%check records progress: in a folder of the test's own, not the real user's; with
+    the host keys the module's sshd recorded (module fixtures are set up first)."""
+    state = tmp_path / "state"
+    state.mkdir()
+    known = Path(os.environ.get("STACKLAB_STATE_DIR") or tmp_path / "none") / "known_hosts"
+    if known.is_file():
+        shutil.copy(known, state / "known_hosts")
+    monkeypatch.setenv("STACKLAB_STATE_DIR", str(state))
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 A :class:`Connection` runs command lines on one host. Two kinds:
 
-- :class:`SSHConnection` (paramiko): one SSH connection, opened on first use (or at once by
+- :class:`SSHConnection` (fabric, paramiko): one SSH connection, opened on first use (or by
   :func:`connect`) and opened again if it dropped; each command is a new channel on it. The
   TCP connect, the SSH greeting and the login each have a time limit, and the host's key is
   checked during the handshake (:mod:`stacklab.hosts.hostkeys`) before anything is sent.
@@ -36,6 +36,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import fabric
 import paramiko
 
 from stacklab.hosts import hostkeys
@@ -266,19 +267,23 @@ def _connect(target: Target, timeout: float) -> paramiko.SSHClient:
     key is checked in the handshake, before the login."""
     where = target.url
     known = hostkeys.expected(target)
-    client = paramiko.SSHClient()
-    for entry in known.keys:  # paramiko then asks the host for these key types first
-        client.get_host_keys().add(known.name, entry.key.get_name(), entry.key)
-    client.set_missing_host_key_policy(hostkeys.Policy(target, known))
     options: dict[str, Any] = {
-        "hostname": target.hostname, "port": target.port, "username": target.user,
         "timeout": timeout, "banner_timeout": timeout, "auth_timeout": timeout,
         "channel_timeout": timeout,
     }
     if target.key_file:
         options.update(key_filename=target.key_file, look_for_keys=False, allow_agent=False)
+    # fabric opens it (the host, user and port as given: no ~/.ssh/config rewrites them);
+    # its paramiko client gets the kit's host-key policy in place of fabric's auto-add
+    connection = fabric.Connection(host=target.hostname, user=target.user, port=target.port,
+                                   config=fabric.Config(overrides={"load_ssh_configs": False}),
+                                   connect_kwargs=options)
+    client = connection.client
+    for entry in known.keys:  # paramiko then asks the host for these key types first
+        client.get_host_keys().add(known.name, entry.key.get_name(), entry.key)
+    client.set_missing_host_key_policy(hostkeys.Policy(target, known))
     try:
-        client.connect(**options)
+        connection.open()
     except HostUnreachable:
         client.close()
         raise
