@@ -30,8 +30,8 @@ def test_host_name_resolves_to_the_lab_address(host, settings):
             "says why it stopped (often the host name)",
        needs=("04.host_name_resolves_to_the_lab_address",))
 def test_rabbitmq_is_running(host):
-    active, enabled = system.service_state(host, "rabbitmq-server")
-    expect(active == "active", found=f"rabbitmq-server is {active} ({enabled})")
+    active, _ = system.service_state(host, "rabbitmq-server")
+    expect(active == "active", found=system.describe_unit(host, "rabbitmq-server"))
 
 
 @check(points=2, title="RabbitMQ listens on the AMQP port {s.rabbitmq.port}",

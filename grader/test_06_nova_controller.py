@@ -3,7 +3,7 @@
 from urllib.parse import urlsplit
 
 from stacklab.grading import check, expect
-from stacklab.grading.resources import mysql, services
+from stacklab.grading.resources import mysql, rabbitmq, services
 
 
 def _nova(host):
@@ -30,7 +30,8 @@ def test_nova_my_ip_is_the_lab_address(host, settings):
 
 @check(points=2, title="nova.conf: Nova reaches RabbitMQ as the services' user",
        hint="tutorial §6 --rabbit_host: [DEFAULT] transport_url = "
-            "rabbit://{s.rabbitmq.user}:<rabbitmq.password>@{s.network.public.address}:5672/")
+            "rabbit://{s.rabbitmq.user}:<rabbitmq.password>@{s.network.public.address}:5672/",
+       needs=("04.services_user_logs_in",))
 def test_nova_reaches_rabbitmq(host, settings):
     url = _nova(host).get("DEFAULT", "transport_url")
     expect(url, found="[DEFAULT] transport_url is not set")
@@ -42,6 +43,10 @@ def test_nova_reaches_rabbitmq(host, settings):
            found=f"transport_url logs in as {parts.username}")
     expect(parts.password == settings.rabbitmq.password,
            found="transport_url's password is not the services' RabbitMQ password")
+    # and the login it names really works, as nova's services make it
+    ok, detail = rabbitmq.login(host, parts.hostname, parts.port or 5672, parts.username,
+                                parts.password)
+    expect(ok, found=f"Nova's transport_url does not log in: {detail}")
 
 
 @check(points=2, title="nova.conf: Nova's databases are in MariaDB on the lab host",

@@ -81,5 +81,5 @@ def test_cinder_uses_the_volume_backend(host, settings):
 def test_iscsi_target_runs(host):
     if not kernel.iscsi(host):
         not_verified(NO_ISCSI)
-    active, enabled = system.service_state(host, "tgt")
-    expect(active == "active", found=f"tgt is {active} ({enabled})")
+    active, _ = system.service_state(host, "tgt")
+    expect(active == "active", found=system.describe_unit(host, "tgt"))

@@ -3,18 +3,16 @@
 ``settings``: the lab's settings (lab.yaml + overrides, one cached parse per process).
 ``cloud``: the host's OpenStack, read once per run by one openstacksdk process on the lab host,
 started before the first check so it runs while the others do. The snapshot has a time limit
-of its own within the host's (:func:`snapshot_limit`); waiting for it does not count against
-a check's own time limit.
+of its own, and waiting for it ends at the host's; it does not count against a check's own
+time limit.
 """
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from stacklab.grading import limits
-from stacklab.grading.control import RunControl, control_of
+from stacklab.grading.control import control_of
 from stacklab.grading.redact import settings_secrets
 
 SETTINGS = pytest.StashKey[object]()
@@ -38,10 +36,9 @@ def _stacklab_warm_up(request: pytest.FixtureRequest, settings) -> None:
         return
     from stacklab.grading.resources import cloud
 
-    control = control_of(request.config)
-    limit = snapshot_limit(control)
+    until = control_of(request.config).deadline
     for host in session_hosts(request.config):
-        cloud.start_snapshot(host, settings, limit, control.deadline)
+        cloud.start_snapshot(host, settings, until)
 
 
 @pytest.fixture
@@ -49,19 +46,8 @@ def cloud(host, settings, pytestconfig: pytest.Config):
     """The host's OpenStack state (one snapshot per run), as a :class:`Cloud`."""
     from stacklab.grading.resources import cloud as cloud_resource
 
-    control = control_of(pytestconfig)
-    with limits.paused():  # the snapshot's own limit bounds this wait
-        return cloud_resource.snapshot(host, settings, snapshot_limit(control),
-                                       control.deadline)
-
-
-def snapshot_limit(control: RunControl) -> float:
-    """Seconds the snapshot may take: its own limit, ending before the host's time limit."""
-    from stacklab.grading.resources.cloud import SLACK, SNAPSHOT_LIMIT
-
-    if control.deadline is None:
-        return SNAPSHOT_LIMIT
-    return max(1.0, min(SNAPSHOT_LIMIT, control.deadline - time.monotonic() - SLACK))
+    with limits.paused():  # the snapshot's own limit (and the host's) bounds this wait
+        return cloud_resource.snapshot(host, settings, control_of(pytestconfig).deadline)
 
 
 def session_hosts(config: pytest.Config) -> list:

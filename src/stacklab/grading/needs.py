@@ -41,8 +41,13 @@ def judge(result: CheckResult, spec: CheckSpec,
     need = blocking(spec, evaluated)
     if need is None:
         return result
+    root = need  # the check at the start of the chain: its finding is the one to read
+    while root.status == Outcome.BLOCKED and root.blocked_by in evaluated:
+        root = evaluated[root.blocked_by]
+    chain = "" if root is need else f", itself blocked by {root.key} ({root.title})"
     return replace(result, status=Outcome.BLOCKED.value, blocked_by=need.key, hint="",
-                   message="", found=f"blocked by {need.key} ({need.title}): {need.found}")
+                   message="",
+                   found=f"blocked by {need.key} ({need.title}){chain}: {root.found}")
 
 
 def problems(specs: list[CheckSpec]) -> list[str]:

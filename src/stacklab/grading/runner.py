@@ -1,9 +1,11 @@
 """Run the graders against one host, in this process, through pytest.
 
 :func:`run_checks` opens the host's one SSH connection (or takes one already open: a
-notebook's), hands it to testinfra, runs the selected grader modules with pytest (quietly)
-and returns a :class:`RunResult`. It is what `stacklab check`, the notebooks' `%check` and
-each worker of `stacklab grade` call.
+notebook's), hands it to testinfra, runs the selected labs' checks with pytest (quietly),
+with the checks of earlier labs they need (to tell blocked from failed; not reported), and
+returns a :class:`RunResult`. It is what `stacklab check`, the notebooks' `%check` and
+each worker of `stacklab grade` call. The host's status says whether every check was
+judged: ok, incomplete (some ended in error) or timeout (its time limit cut the run short).
 """
 
 from __future__ import annotations

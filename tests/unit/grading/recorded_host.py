@@ -82,6 +82,8 @@ class RecordedHost:
         self.logins: dict[str, bool | Exception] = {"admin": True, "user": True}
         self.snapshot_delay = 0.0  # seconds before the snapshot program prints anything
         self.kernel_modules = {"dm_mod", "iscsi_tcp"}  # what the host's kernel offers
+        self.mariadb_installed = True  # False: the shell's "not found", as on a fresh host
+        self.lvm_installed = True
         self.openstacksdk = True
         self.image_sizes = {b["id"]: b["size"] for b in self.bodies["images"]}
         self.ping_ok = True
@@ -140,7 +142,7 @@ class RecordedHost:
 
     def snapshot(self, limit: float | None = None) -> dict:
         """What the snapshot program prints; a login may be an exception (e.g. a timeout);
-        `limit`: the program's own time limit (seconds), as the kit sends it."""
+        `limit`: the program's own time limit (seconds; none: wait for every answer)."""
         if not self.openstacksdk:
             return {"version": 1, "fatal": "openstacksdk is not installed on the lab host "
                                            "(python3-openstacksdk)"}
@@ -233,9 +235,13 @@ class RecordedHost:
         return OK, f"{self.image_sizes[ident]}\n", ""
 
     def _pvs(self, m, _):
+        if not self.lvm_installed:
+            return 127, "", "/bin/sh: 1: pvs: not found\n"
         return OK, _lvm_report("pv", self.pvs, ("pv_name", "vg_name", "pv_size")), ""
 
     def _mysql_catalog(self, m, _):
+        if not self.mariadb_installed:
+            return 127, "", "/bin/sh: 1: --force: not found\n"
         users = [f"root@{h}" for h in self.mysql_root_hosts] + [
             f"{d}@%" for d in ("keystone", "glance", "nova", "placement")] + [
             "mariadb.sys@localhost", "mysql@localhost"]
@@ -250,6 +256,9 @@ class RecordedHost:
         return OK, out, err
 
     def _mysql_login(self, m, stdin):
+        if not self.mariadb_installed:
+            return 127, "", "bash: line 1: --defaults-extra-file=/dev/stdin: No such file or " \
+                            "directory\n"
         address, port = m[1], int(m[2])
         if f"{address}:{port}" not in self.listeners and f"0.0.0.0:{port}" not in self.listeners:
             return 1, "", f"ERROR 2002 (HY000): Can't connect to server on '{address}' (115)\n"
@@ -265,7 +274,7 @@ class RecordedHost:
         config = json.loads(ast.literal_eval(call))
         if "def collect(" in source:
             time.sleep(self.snapshot_delay)
-            return OK, json.dumps(self.snapshot(config.get("limit"))) + "\n", ""
+            return OK, json.dumps(self.snapshot()) + "\n", ""
         if "AMQP" in source:
             listening = any(a.endswith(f":{config['port']}") for a in self.listeners)
             if not listening:
@@ -291,6 +300,8 @@ class RecordedHost:
                    "2 packets transmitted, 0 received, 100% packet loss, time 1010ms\n\n"), ""
 
     def _lvs(self, m, _):
+        if not self.lvm_installed:
+            return 127, "", "/bin/sh: 1: lvs: not found\n"
         return OK, _lvm_report("lv", self.lvs, ("lv_name", "vg_name", "lv_size")), ""
 
     def _guest(self, m, _):

@@ -52,6 +52,9 @@ def test_a_pass_is_a_pass_and_only_failures_are_blocked():
     got = needs.judge(failed, wants, evaluated)
     assert (got.status, got.blocked_by, got.hint) == ("blocked", "03.a", "")
     assert got.found == "blocked by 03.a (A): it is off"
+    chained = needs.judge(CheckResult(5, "c", "C", 0, 1, "failed"), spec("05.c", "04.b"),
+                          {"03.a": need, "04.b": got})
+    assert chained.found == "blocked by 04.b (B), itself blocked by 03.a (A): it is off"
     fine = {"03.a": CheckResult(3, "a", "A", 1, 1, "passed")}
     assert needs.judge(failed, wants, fine) is failed  # red for its own reason
 
@@ -127,3 +130,4 @@ def _every_blocked_check_names_a_red_need(result) -> None:
         if check.blocked_by in checks:
             assert checks[check.blocked_by].red
         assert check.found.startswith(f"blocked by {check.blocked_by} (")
+        assert check.found.count("blocked by") <= 2  # the need, and the root cause

@@ -1,10 +1,10 @@
 """The lab host's OpenStack, read once per run by one openstacksdk process on the host.
 
 :func:`start_snapshot` starts it on its own channel of the run's SSH connection (credentials
-go in on stdin) with a time limit of its own; :func:`snapshot` waits for it (that limit and
-some slack, never past the host's) and wraps the JSON in a :class:`Cloud`. What the snapshot
-could not find out (no answer in time, the connection lost) raises :class:`CheckError`;
-what OpenStack answered (401, 404, nothing there) is judged by the checks.
+go in on stdin), which has a time limit of its own; :func:`snapshot` waits for it (that
+limit and some slack, never past the host's) and wraps the JSON in a :class:`Cloud`. What
+the snapshot could not find out (no answer in time, the connection lost) raises
+:class:`CheckError`; what OpenStack answered (401, 404, nothing there) is judged.
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ from typing import Any
 from stacklab.grading import transport
 from stacklab.grading.markers import CheckError, CheckFailed
 from stacklab.grading.remote import PYTHON, program
+from stacklab.grading.remote import snapshot as snapshot_program
 
 _PENDING = "_stacklab_snapshot"
-SNAPSHOT_LIMIT = 120.0  # seconds the snapshot's requests and retries may take in all
+SNAPSHOT_LIMIT = snapshot_program.LIMIT  # seconds its requests and retries take at most
 SLACK = 15.0  # and for python and openstacksdk to start on the host, and the answer to come
 
 
@@ -36,18 +37,19 @@ def snapshot_config(settings) -> dict[str, Any]:
     }
 
 
-def start_snapshot(host, settings, limit: float = SNAPSHOT_LIMIT,
-                   until: float | None = None) -> tuple[transport.Pending, float]:
+def start_snapshot(host, settings, until: float | None = None) -> tuple[transport.Pending,
+                                                                        float]:
     """(the running snapshot, when to stop waiting for it: time.monotonic()).
 
-    `limit`: the seconds its program may take; `until`: the host's deadline, if any.
+    The program ends by its own limit (SNAPSHOT_LIMIT); the kit waits that long and the
+    slack, but never past `until`, the host's deadline. (The program's input is the same on
+    every run: recorded hosts replay it.)
     """
     started = host.__dict__.get(_PENDING)
     if started is None:
-        config = dict(snapshot_config(settings), limit=round(limit, 1))
-        pending = transport.start(host, PYTHON, program("snapshot", config),
+        pending = transport.start(host, PYTHON, program("snapshot", snapshot_config(settings)),
                                   description="openstack-snapshot")
-        stop = time.monotonic() + limit + SLACK
+        stop = time.monotonic() + SNAPSHOT_LIMIT + SLACK
         started = host.__dict__[_PENDING] = (pending, min(stop, until or stop))
     return started
 
@@ -56,9 +58,8 @@ def forget(host) -> None:
     host.__dict__.pop(_PENDING, None)
 
 
-def snapshot(host, settings, limit: float = SNAPSHOT_LIMIT,
-             until: float | None = None) -> Cloud:
-    pending, stop = start_snapshot(host, settings, limit, until)
+def snapshot(host, settings, until: float | None = None) -> Cloud:
+    pending, stop = start_snapshot(host, settings, until)
     try:
         out = pending.result(max(0.0, stop - time.monotonic()))
     except TimeoutError:

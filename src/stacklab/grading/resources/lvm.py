@@ -24,6 +24,8 @@ def _report(host, command: str, kind: str, fields: str) -> tuple[list[dict], str
     def read():
         with host.sudo():
             out = host.run(f"{command} --reportformat json -o {fields}")
+        if out.rc == 127:  # the shell's "not found", said in words
+            return [], "LVM is not installed yet (lab 7: apt-get install lvm2)"
         try:
             report = json.loads(out.stdout)["report"][0][kind]
         except (ValueError, KeyError, IndexError):

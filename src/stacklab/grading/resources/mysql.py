@@ -8,6 +8,9 @@ from stacklab.grading import transport
 from stacklab.grading.resources import memo
 
 CLIENT = "$(command -v mariadb || command -v mysql)"
+# the shell's answer when neither client exists (exit 127): said in words instead
+NOT_INSTALLED = ("MariaDB is not installed yet (lab 3: apt-get install mariadb-server "
+                 "mariadb-client)")
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,8 @@ def network_login(host, address: str, port: int, user: str, password: str) -> Lo
             host, f"{CLIENT} --defaults-extra-file=/dev/stdin --protocol=TCP "
                   f"-h {address} -P {port} -N -B -e 'SELECT CURRENT_USER()'", options,
             timeout=30)
+        if out.rc == 127:
+            return Login(False, NOT_INSTALLED)
         if out.rc == 0:
             return Login(True, out.stdout.strip())
         return Login(False, (out.stderr.strip().splitlines() or ["no answer"])[-1])
@@ -38,6 +43,9 @@ def catalog(host) -> dict:
                "SELECT '#grants'; SHOW GRANTS FOR 'root'@'%';")
         with host.sudo():
             out = host.run(f'{CLIENT} --force -N -B -e "{sql}"')
+        if out.rc == 127:
+            return {"ok": False, "error": NOT_INSTALLED, "databases": [], "users": [],
+                    "grants": []}
         sections: dict[str, list[str]] = {"databases": [], "users": [], "grants": []}
         current = None
         for line in out.stdout.splitlines():

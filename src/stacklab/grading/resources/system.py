@@ -139,6 +139,14 @@ def service_state(host, unit: str) -> tuple[str, str]:
     return memo(host, f"unit:{unit}", read)
 
 
+def describe_unit(host, unit: str) -> str:
+    """'tgt is failed (enabled)', or 'tgt is not installed' for a unit systemd does not know."""
+    active, enabled = service_state(host, unit)
+    if active == "inactive" and enabled in ("not-found", "unknown"):
+        return f"{unit} is not installed"
+    return f"{unit} is {active} ({enabled})"
+
+
 def command_exists(host, name: str) -> bool:
     return memo(host, f"which:{name}", lambda: host.run(
         "command -v %s || test -x /usr/sbin/%s", name, name).rc == 0)
