@@ -5,6 +5,7 @@ note, each lab host described as it is."""
 
 from __future__ import annotations
 
+import itertools
 import re
 import shutil
 import subprocess
@@ -53,6 +54,21 @@ def test_no_markdown_cell_holds_what_jupyterlab_reads_as_math(path):
         assert math_jupyterlab_would_see(text) == [], text[:400]
         # a blank line ends an HTML block: table tags stand alone, code is fenced
         assert "<pre>" not in text and "&#x27;" not in text and "&quot;" not in text
+
+
+_NUMBERED = re.compile(r"^\s*\d+[.)](\s|$)")
+_ITEM = re.compile(r"^\s*(\d+[.)]|[-*+])\s")
+
+
+def test_no_number_in_a_paragraph_starts_a_list():
+    """A wrapped line that starts with `22)` or `2012.` makes a numbered list in JupyterLab
+    (marked lets any number interrupt a paragraph), cutting the sentence in two."""
+    for path in NOTEBOOKS:
+        for text in markdown_cells(path):
+            lines = re.sub(r"^```.*?^```", "", text, flags=re.M | re.S).splitlines()
+            for before, line in itertools.pairwise(lines):
+                if _NUMBERED.match(line) and before.strip() and not _ITEM.match(before):
+                    raise AssertionError(f"{path.name}: {before!r} / {line!r}")
 
 
 def test_every_step_table_has_both_columns():
