@@ -115,7 +115,7 @@ def test_a_wrapped_command_runs_as_the_one_liner_does():
     assert "GRANT ALL PRIVILEGES ON *.* TO 'root'@'%' WITH GRANT OPTION; " * 3 \
         in lines  # a here-document is never touched
     assert any("'a single-quoted string" in line and "on its line'" in line for line in lines)
-    assert all(len(line) <= 80 for line in lines[:4])
+    assert all(len(line) <= 68 for line in lines[:4])
 
 
 def test_the_notebooks_commands_are_wrapped_for_reading():
