@@ -7,7 +7,8 @@ fixed cell ids, sorted keys, no timestamps, no outputs. Byte-identical on every 
 
 from __future__ import annotations
 
-import html
+import re
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ from stacklab.catalog import LABS, Lab
 from stacklab.notebooks import knowledge as knowledge_mod
 from stacklab.notebooks.labtext import Block, Directive, LabTextError, Prose, load
 from stacklab.notebooks.steps import StepBook, StepView, UnknownStep
+from stacklab.notebooks.wrapping import wrap_script
 from stacklab.settings import Settings
 
 LEARNER, INSTRUCTOR = "learner", "instructor"
@@ -34,6 +36,10 @@ KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "langua
 DEFAULT_PROVIDER = "vagrant"
 HOSTS = {"vagrant": "the Vagrant VM",
          "container": "the container lab host (`stacklab up --provider container`)"}
+# What each lab host's operating system brings (settings: host.os); the lab texts say the
+# same where it matters (lab 3's package sources).
+SYSTEMS = {"ubuntu-24.04": "Ubuntu 24.04 with OpenStack {release} from the Ubuntu Cloud Archive",
+           "debian-13": "Debian 13 with its own OpenStack {release} packages"}
 
 
 @dataclass(frozen=True)
@@ -118,7 +124,8 @@ class _Builder:
             f"# Lab {lab.number} · {lab.title}\n\n"
             f"*The AIMS 2012 tutorial, section \"{lab.section}\", re-run on OpenStack "
             f"{s.openstack.release} ({s.openstack.codename.capitalize()}).* {who} "
-            f"For {host_kind(self.inputs.provider)}.\n", "title")
+            f"For {host_kind(self.inputs.provider)}: "
+            f"{system(s.host.os, s.openstack.release)}.\n", "title")
         self.cells.code(SETUP, "setup", tags=("stacklab-setup",))
         how = (f"**How this notebook works.** Run the cell above first: it loads the kit's "
                f"magics and says which lab host `%%vm` cells run on (the host "
@@ -164,7 +171,7 @@ class _Builder:
                             + (f"\n{block.body}\n" if block.body else ""), "step")
         if given or self.instructor:
             note = " (given: run it as it is)" if given and not self.instructor else ""
-            body = f"# Step {number}: {step.title}{note}\n{step.script}"
+            body = f"# Step {number}: {step.title}{note}\n{wrap_script(step.script)}"
         else:
             body = (f"# Step {number}: type today's command(s) from the table above, "
                     "then run this cell (Shift+Enter).\n")
@@ -182,7 +189,8 @@ class _Builder:
         step_id = None
         if block.arg:
             step = self._step_view(block)
-            answer, rc, step_id = step.script, rc or step.credentials, self._guard(step)
+            answer = wrap_script(step.script)
+            rc, step_id = rc or step.credentials, self._guard(step)
             text += "\n" + side_by_side(step, show_modern=self.instructor)
         elif not answer.strip():
             raise LabTextError(f"{self.where}:{block.line}: an exercise needs a step id or an "
@@ -191,9 +199,8 @@ class _Builder:
         if self.instructor:
             body = f"# Exercise {number}\n{answer.strip()}"
         else:
-            first = prompt.strip().splitlines()[0]
-            body = (f"# Exercise {number}: {first}\n"
-                    "# Write your command(s) here, then run the cell.\n")
+            body = (comment(f"Exercise {number}: {prompt_summary(prompt)}")
+                    + "# Write your command(s) here, then run the cell.\n")
         self.cells.code(vm_header(rc, block.options.get("timeout"), step=step_id) + body,
                         "exercise")
 
@@ -223,6 +230,21 @@ class _Builder:
         self.cells.code(f"%check {int(block.arg or self.lab.number)}", "check")
 
 
+def prompt_summary(prompt: str) -> str:
+    """An exercise's prompt up to its first blank line, as one line of plain words."""
+    first = prompt.strip().split("\n\n")[0]
+    return " ".join(first.split())
+
+
+def comment(text: str, width: int = 88) -> str:
+    """Shell comment lines holding the whole text, wrapped at words."""
+    return "".join(f"# {line}\n" for line in textwrap.wrap(text, width - 2))
+
+
+def system(os: str, release: str) -> str:
+    return SYSTEMS.get(os, os).format(release=release)
+
+
 def host_kind(provider: str) -> str:
     return HOSTS.get(provider, f"the {provider} lab host")
 
@@ -238,19 +260,54 @@ def vm_header(rc: str | None, timeout: str | None = None, *, step: str | None = 
     return header + "\n"
 
 
+# What JupyterLab's Markdown renderer would misread: raw HTML around a command is parsed
+# for math (a pair of `$` becomes a formula and the HTML between shows as text), and a
+# blank line ends an HTML block. Commands therefore go into fenced code blocks, which
+# every renderer (JupyterLab, Notebook, VS Code, nbconvert, GitHub) leaves alone, inside
+# an HTML table whose tags stand on lines of their own between blank lines.
+_TABLE_HEAD = ("<table>\n<thead><tr><th>OpenStack 2025.1: today</th>"
+               "<th>Diablo: the 2012 tutorial</th></tr></thead>\n<tbody><tr><td>")
+
+# Characters of the 2012 text that a shell does not take as typed (the PDF's typography).
+UNTYPABLE = {"\u2013": ("an en-dash", "-"), "\u2014": ("an em-dash", "--"),
+             "\u2010": ("a hyphen sign", "-"), "\u2212": ("a minus sign", "-"),
+             "\u2018": ("a curly quote", "'"), "\u2019": ("a curly quote", "'"),
+             "\u201c": ("a curly quote", '"'), "\u201d": ("a curly quote", '"')}
+
+
 def side_by_side(step: StepView, *, show_modern: bool) -> str:
-    """The 2025.1 command beside the 2012 one, and what changed (an HTML table: Markdown
-    tables cannot hold multi-line commands)."""
-    then = (f"<pre>{html.escape(step.tutorial_2012.strip())}</pre>" if step.tutorial_2012
-            else "<em>no such step in 2012</em>")
-    now = (f"<pre>{html.escape(step.script)}</pre>" if show_modern
+    """The 2025.1 command beside the 2012 one (verbatim, with a note where it cannot be
+    typed as it is), and what changed. The modern command is wrapped for reading."""
+    now = (code_block(wrap_script(step.script), "sh") if show_modern
            else "<em>your turn: work it out from the prompt</em>")
-    return ("<table>\n"
-            "<thead><tr><th>OpenStack 2025.1: today</th><th>Diablo: the 2012 tutorial</th>"
-            "</tr></thead>\n"
-            f"<tbody><tr><td>{now}</td><td>{then}</td></tr></tbody>\n"
-            "</table>\n\n"
-            f"**What changed, and why:** {step.why.strip()}\n")
+    then = (code_block(step.tutorial_2012.strip("\n"), "text") if step.tutorial_2012
+            else "<em>no such step in 2012</em>")
+    note = untypable_note(step.tutorial_2012 or "")
+    return (f"{_TABLE_HEAD}\n\n{now}\n\n</td><td>\n\n{then}\n\n</td></tr></tbody>\n</table>\n\n"
+            + (f"{note}\n\n" if note else "")
+            + f"**What changed, and why:** {step.why.strip()}\n")
+
+
+def code_block(text: str, language: str) -> str:
+    """A fenced code block; its fence is longer than any run of backticks in the text."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{language}\n{text}\n{fence}"
+
+
+def untypable_note(text: str) -> str:
+    """One line naming the words of the 2012 text a shell would not take as typed."""
+    found: dict[str, str] = {}
+    for word in text.split():
+        if any(char in UNTYPABLE for char in word):
+            fixed = "".join(UNTYPABLE.get(char, (None, char))[1] for char in word)
+            found.setdefault(word, fixed)
+    if not found:
+        return ""
+    kinds = sorted({UNTYPABLE[c][0] for w in found for c in w if c in UNTYPABLE})
+    words = ", ".join(f"`{word}` (typed: `{fixed}`)" for word, fixed in found.items())
+    return (f"*The 2012 text is shown as printed: it has {' and '.join(kinds)} where a "
+            f"shell needs plain ASCII, so typed as is it fails: {words}.*")
 
 
 def build_notebook(inputs: BuildInputs, lab: Lab, audience: str) -> nbformat.NotebookNode:

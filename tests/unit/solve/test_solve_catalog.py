@@ -136,7 +136,8 @@ def test_order_within_labs(debian_solutions):
               ("08-compute-up", "08-discover-hosts"), ("09-ovs-userspace-tso", "09-running"),
               ("09-br-int-userspace", "09-running"), ("09-neutron-conf", "09-running"),
               ("09-running", "09-external-network"), ("09-floating-pool", "09-router"),
-              ("12-keypair", "12-launch"), ("13-associate", "13-reachable"),
+              ("12-keypair", "12-launch"), ("13-associate", "13-host-key"),
+              ("13-host-key", "13-reachable"),
               ("14-create", "14-attach"), ("14-attach", "14-in-guest"),
               ("08-libvirt-in-container", "08-running"),
               ("09-provider-uplink", "09-running"), ("10-implied-admin-allowed", "10-role")]
