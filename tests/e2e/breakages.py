@@ -164,4 +164,22 @@ BREAKAGES = (
         cleanup=f"""dev=$(cat {WRONG_DISK}.dev)
         sudo pvremove -f "$dev"; sudo losetup -d "$dev"; sudo rm -f "$dev" {WRONG_DISK}.*""",
         settle=60),
+    # more of each kind, from the tutorial's sections 6, 9 and 10
+    Breakage(
+        "nova-my-ip-is-another-address", "wrong",
+        f"sudo crudini --set /etc/nova/nova.conf DEFAULT my_ip {OTHER_FIP}",
+        _red("06.nova_my_ip_is_the_lab_address"),
+        repaired_by=6),
+    Breakage(
+        "volume-service-disabled", "wrong",
+        ADMIN + "host=$(openstack volume service list --service cinder-volume -f value -c Host)"
+        " && openstack volume service set --disable \"$host\" cinder-volume",
+        _red("09.every_service_smiles"),
+        repaired_by=9),
+    Breakage(
+        "rc-file-names-another-project", "wrong",
+        f"sed -i 's/^export OS_PROJECT_NAME=.*/export OS_PROJECT_NAME=admin/' "
+        f"~/{S.identity.rc_file}",
+        _red("10.rc_file_is_in_place"),
+        repaired_by=10),
 )
