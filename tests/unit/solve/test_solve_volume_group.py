@@ -21,6 +21,8 @@ from stacklab.solve.runner import BY_HAND
 
 FAKE_LVM = r'''
 import os, sys
+# as on a host without device-mapper: every LVM command complains on stderr first
+sys.stderr.write("  /dev/mapper/control: open failed: No such device\n")
 state, counts, log = (os.environ["FAKE_LVM"] + n for n in ("/pvs", "/lvs", "/log"))
 pvs = [l.split() + [""] for l in open(state).read().splitlines() if l.strip()]
 pvs = [(p[0], p[1]) for p in pvs]
