@@ -1,8 +1,10 @@
-"""Broken lab hosts: for each of the kit's core checks, a learner's mistake, the checks it
-must turn red (no more, no fewer), and the lab whose `solve` repairs it.
+"""Broken lab hosts: a learner's (or an administrator's) mistake, the checks it must turn
+red (no more, no fewer, once the host is stable), and the lab whose `solve` repairs it.
 
-Each script runs on a solved lab host as its SSH user. The values come from the settings,
-as the graders' do.
+Three kinds, invented from the tutorial: something missing (a service stopped, an address
+not associated), something wrong (a value, a state, a device), something extra in the way
+(an object of the same kind holding the tutorial's place). Each script runs on a solved
+lab host as its SSH user. The values come from the settings, as the graders' do.
 """
 
 from __future__ import annotations
@@ -11,23 +13,40 @@ from dataclasses import dataclass
 
 from stacklab.settings import load_settings
 from stacklab.solve.profile import load_profile
+from stacklab.solve.rendering import context
 
 S = load_settings("container")
 MYSQL_CONF = load_profile(S.host.os).paths["mysql_conf"]
 VG, DISK = S.host.volume_disk.volume_group, S.host.volume_disk.device
 FIP, VM, VOLUME = S.network.floating.first_ip, S.instance.name, S.volume.name
 PROJECT = f"set -a; . ~/{S.identity.rc_file}; set +a; "
+ADMIN = "set -a; . ~/admin-openrc; set +a; "
 WRONG_DISK = "/var/tmp/stacklab-e2e-wrong-disk"
+POOL = context(S, load_profile(S.host.os), ssh_user="-")["floating_pool"]
+# another address of the floating pool (the tutorial's is the first; the router's the last)
+OTHER_FIP = POOL["start"].rsplit(".", 1)[0] + "." + str(int(POOL["start"].rsplit(".", 1)[1]) + 1)
+OTHER_VOLUME = "stacklab-e2e-other"
+OTHER_VG = "stacklab-e2e-other"
 
 
 @dataclass(frozen=True)
 class Breakage:
     name: str
+    kind: str  # missing | wrong | extra (in the way)
     script: str  # makes the mistake
     red: frozenset[str]  # exactly these checks fail afterwards
     repaired_by: int  # `stacklab solve --only N` puts it right
     cleanup: str = ""  # what the repair leaves behind that is not the lab's (test props)
-    settle: float = 240  # seconds the red may take to show (a service reports 'down' late)
+    settle: float = 240  # seconds the red may take to settle
+    quiet: float = 20  # the red set unchanged this long = stable (a service's report interval)
+    repair_args: tuple[str, ...] = ()  # e.g. --yes: the repair takes something away
+
+    @property
+    def labs(self) -> str:
+        """The labs judged: from the first one the case touches to 14 (a later lab's
+        object cannot turn an earlier lab red; judging fewer labs keeps the suite short)."""
+        first = min([self.repaired_by, *(int(k[:2]) for k in self.red)])
+        return f"{first}-14" if first < 14 else "14"
 
 
 def _red(*keys: str) -> frozenset[str]:
@@ -36,19 +55,19 @@ def _red(*keys: str) -> frozenset[str]:
 
 BREAKAGES = (
     Breakage(
-        "mysql-bound-to-loopback",
+        "mysql-bound-to-loopback", "wrong",
         f"sudo crudini --set {MYSQL_CONF} mysqld bind-address 127.0.0.1 && "
         "sudo systemctl restart mariadb",
         _red("03.mariadb_listens_on_all_addresses", "03.root_logs_in_from_the_lab_network"),
         repaired_by=3),
     Breakage(
-        "rabbitmq-stopped",
+        "rabbitmq-stopped", "missing",
         "sudo systemctl stop rabbitmq-server",
         _red("04.rabbitmq_is_running", "04.rabbitmq_listens_on_amqp_port",
              "04.services_user_logs_in"),
         repaired_by=4),
     Breakage(
-        "volume-group-on-the-wrong-disk",
+        "volume-group-on-the-wrong-disk", "wrong",
         # a loop device inside the container: no udev here, so its node is made by hand
         f"""set -e
         sudo truncate -s 256M {WRONG_DISK}.img
@@ -67,28 +86,100 @@ BREAKAGES = (
         sudo pvremove -f "$dev"; sudo losetup -d "$dev"; sudo rm -f "$dev" {WRONG_DISK}.*""",
         settle=30),
     Breakage(
-        "nova-compute-stopped",
+        "nova-compute-stopped", "missing",
         "sudo systemctl stop nova-compute",
         _red("08.nova_compute_runs", "08.hypervisor_is_registered", "09.every_service_smiles"),
-        repaired_by=8),
+        repaired_by=8, quiet=75),  # nova marks a service down 60 s after its last report
     Breakage(
-        "instance-stopped",
+        "instance-stopped", "wrong",
         PROJECT + f"openstack server stop {VM} && until openstack server show {VM} -f value "
         "-c status | grep -qx SHUTOFF; do sleep 1; done",
         _red("12.instance_is_active_as_the_tutorial_says", "13.instance_answers_ping",
              "13.instance_answers_ssh", "14.guest_sees_the_volume"),
         repaired_by=12),
     Breakage(
-        "floating-ip-not-associated",
+        "floating-ip-not-associated", "missing",
         PROJECT + f"openstack server remove floating ip {VM} {FIP}",
         _red("13.floating_ip_is_associated_with_the_instance", "13.instance_answers_ping",
              "13.instance_answers_ssh"),
         repaired_by=13),
     Breakage(
-        "volume-detached",
+        "volume-detached", "missing",
         PROJECT + f"openstack server remove volume {VM} {VOLUME} && "
         f"until openstack volume show {VOLUME} -f value -c status | grep -qx available; "
         "do sleep 1; done",
         _red("14.volume_is_attached_to_the_instance", "14.guest_sees_the_volume"),
         repaired_by=14),
+    # the four cases of catching up (issue 15): each a state `solve` once left red
+    Breakage(
+        "compute-service-disabled", "wrong",
+        ADMIN + f"openstack compute service set --disable {S.host.name} nova-compute",
+        _red("08.hypervisor_is_registered", "09.every_service_smiles"),
+        repaired_by=8),
+    Breakage(
+        "another-floating-ip-on-the-instance", "extra",
+        PROJECT + f"""set -e
+        openstack server remove floating ip {VM} {FIP}
+        openstack floating ip create --floating-ip-address {OTHER_FIP} {S.network.floating.network}
+        openstack server add floating ip {VM} {OTHER_FIP}""",
+        _red("13.floating_ip_is_associated_with_the_instance", "13.instance_answers_ping",
+             "13.instance_answers_ssh"),
+        repaired_by=13,
+        cleanup=PROJECT + f"openstack floating ip delete {OTHER_FIP}"),
+    Breakage(
+        "another-volume-at-the-tutorials-device", "extra",
+        PROJECT + f"""set -e
+        wait_status() {{
+          until openstack volume show "$1" -f value -c status | grep -qx "$2"; do sleep 1; done
+        }}
+        openstack server remove volume {VM} {VOLUME}
+        wait_status {VOLUME} available
+        openstack volume create --size 1 --availability-zone {S.volume.zone} {OTHER_VOLUME}
+        wait_status {OTHER_VOLUME} available
+        openstack server add volume {VM} {OTHER_VOLUME}
+        wait_status {OTHER_VOLUME} in-use
+        openstack server add volume {VM} {VOLUME}
+        wait_status {VOLUME} in-use""",
+        _red("14.guest_sees_the_volume"),
+        repaired_by=14, repair_args=("--yes",),
+        cleanup=PROJECT + f"""
+        until openstack volume show {OTHER_VOLUME} -f value -c status | grep -qx available
+        do sleep 1; done
+        openstack volume delete {OTHER_VOLUME}"""),
+    Breakage(
+        "volume-group-elsewhere-and-another-on-the-disk", "extra",
+        f"""set -e
+        sudo truncate -s 256M {WRONG_DISK}.img
+        dev=$(sudo losetup -f 2>/dev/null | awk '{{print $1}}')
+        [ -b "$dev" ] || sudo mknod "$dev" b 7 "${{dev#/dev/loop}}"
+        sudo losetup "$dev" {WRONG_DISK}.img
+        echo "$dev" | sudo tee {WRONG_DISK}.dev
+        sudo vgremove -f {VG}
+        sudo pvcreate -f "$dev"
+        sudo vgcreate {VG} "$dev"
+        sudo vgcreate {OTHER_VG} {DISK}
+        """,
+        _red("07.volume_group_is_on_the_second_disk"),
+        repaired_by=7, repair_args=("--yes",),
+        cleanup=f"""dev=$(cat {WRONG_DISK}.dev)
+        sudo pvremove -f "$dev"; sudo losetup -d "$dev"; sudo rm -f "$dev" {WRONG_DISK}.*""",
+        settle=60),
+    # more of each kind, from the tutorial's sections 6, 9 and 10
+    Breakage(
+        "nova-my-ip-is-another-address", "wrong",
+        f"sudo crudini --set /etc/nova/nova.conf DEFAULT my_ip {OTHER_FIP}",
+        _red("06.nova_my_ip_is_the_lab_address"),
+        repaired_by=6),
+    Breakage(
+        "volume-service-disabled", "wrong",
+        ADMIN + "host=$(openstack volume service list --service cinder-volume -f value -c Host)"
+        " && openstack volume service set --disable \"$host\" cinder-volume",
+        _red("09.every_service_smiles"),
+        repaired_by=9),
+    Breakage(
+        "rc-file-names-another-project", "wrong",
+        f"sed -i 's/^export OS_PROJECT_NAME=.*/export OS_PROJECT_NAME=admin/' "
+        f"~/{S.identity.rc_file}",
+        _red("10.rc_file_is_in_place"),
+        repaired_by=10),
 )

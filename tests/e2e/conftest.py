@@ -63,6 +63,21 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         write(f"  {what:<44} {seconds:8.1f} s")
     total = sum(s for w, s in host.timings.rows)
     write(f"  {'total of the rows above':<44} {total:8.1f} s")
+    terminalreporter.section("stacklab e2e: break and repair, per lab")
+    write(f"  {'lab':<5} {'cases':>5} {'repaired':>9} {'seconds':>9}")
+    for number in sorted({c.lab for c in host.cases}):
+        mine = [c for c in host.cases if c.lab == number]
+        write(f"  {number:<5} {len(mine):>5} {sum(c.repaired for c in mine):>9} "
+              f"{sum(c.seconds for c in mine):>9.0f}")
+    for case in host.cases:
+        if not case.repaired:
+            write(f"  not repaired: {case.name} (lab {case.lab})")
+    judged = sorted(host.all_checks)
+    write(f"checks seen red on a real host: {len(host.seen_red & host.all_checks)} / "
+          f"{len(judged)}")
+    never = [k for k in judged if k not in host.seen_red]
+    if never:
+        write("  never seen red here: " + ", ".join(never))
     terminalreporter.section("stacklab e2e: not verified on this host")
     if not host.not_verified:
         write("  none")

@@ -40,6 +40,7 @@ class Done:
 
     checks: dict[str, dict]
     seconds: float
+    settled: bool = True  # False: the red set was still changing when time ran out
 
     @property
     def red(self) -> set[str]:
@@ -53,6 +54,16 @@ class Done:
     def describe(self, keys: Iterable[str]) -> str:
         return "; ".join(f"{k}: {self.checks[k]['status']}: {self.checks[k]['found']}"
                          for k in sorted(keys) if k in self.checks)
+
+
+@dataclass(frozen=True)
+class CaseRun:
+    """One break-and-repair case as it went: for the per-lab table."""
+
+    lab: int
+    name: str
+    repaired: bool
+    seconds: float
 
 
 @dataclass
@@ -74,6 +85,9 @@ class LabHost:
                     "COLUMNS": "160", "NO_COLOR": "1", "TERM": "dumb"}
         self.timings = Timings()
         self.not_verified: dict[str, str] = {}  # check → reason, over the whole run
+        self.seen_red: set[str] = set()  # checks seen red (with a hint) on this host
+        self.all_checks: set[str] = set()  # every check of labs 3-14 a run reported
+        self.cases: list[CaseRun] = []  # the break-and-repair cases, in order
 
     def stacklab(self, *args: str, timeout: float = 1800) -> Result:
         started = time.monotonic()
@@ -121,19 +135,32 @@ class LabHost:
                                  f"(exit {result.code}):\n{result.tail()}") from exc
         done = Done({f"{c['lab']:02d}.{c['id']}": c for c in data["checks"]}, result.seconds)
         self.not_verified.update(done.not_verified)
+        self.all_checks.update(k for k in done.checks if k[:2] not in ("01", "02"))
         return result, done
 
-    def wait_for(self, red: set[str], labs: str = "all", timeout: float = 240,
-                 every: float = 5) -> Done:
-        """Check until exactly `red` is red (a stopped service is 'down' only after its
-        report interval); fail with what was red last."""
+    def saw_red(self, done: Done, keys: Iterable[str]) -> None:
+        """Count the checks among `keys` that `done` shows red with a hint and a finding."""
+        self.seen_red.update(k for k in keys if k in done.red and done.checks[k]["hint"].strip()
+                             and done.checks[k]["found"].strip())
+
+    def settle(self, labs: str = "all", *, quiet: float = 20, timeout: float = 240,
+               every: float = 5) -> Done:
+        """Check until the host is stable: the same red set over `quiet` seconds (a stopped
+        service shows 'down' only after its report interval, so the first poll that looks
+        right may not be the last word). At `timeout`, the last poll, marked unsettled."""
         started = time.monotonic()
+        _, done = self.check(labs)
+        since, red = time.monotonic(), done.red
         while True:
-            _, done = self.check(labs)
-            waited = time.monotonic() - started
-            if done.red == red or waited > timeout:
-                return Done(done.checks, waited)
+            now = time.monotonic()
+            if now - since >= quiet:
+                return Done(done.checks, now - started)
+            if now - started > timeout:
+                return Done(done.checks, now - started, settled=False)
             time.sleep(every)
+            _, done = self.check(labs)
+            if done.red != red:
+                since, red = time.monotonic(), done.red
 
 
 def failing(done: Done) -> str:

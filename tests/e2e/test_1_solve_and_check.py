@@ -1,4 +1,11 @@
-"""Stage 1: on a fresh lab host, each lab in turn: `solve --only N`, then `check N`, green.
+"""Stage 1: on a fresh lab host, each lab in turn: `check N` red, `solve --only N`, then
+`check N` green.
+
+Red before green: before its lab is solved, every check of the lab is red (failed, error
+or blocked: any status but passed, n/a and not-verified), with a hint and what it found;
+the only exceptions are checks an earlier lab's steps make green (a step's `covers:` names
+a later lab's check, e.g. lab 3 creates every service's database). Otherwise a check that
+is green before its lab proves nothing about the lab.
 
 `--only N` per lab (not `--until N`) so every step runs once here: `--until N` would
 re-check every earlier lab twelve times over. Stage 2's `solve --until 14` covers --until.
@@ -7,8 +14,9 @@ re-check every earlier lab twelve times over. Stage 2's `solve --until 14` cover
 from __future__ import annotations
 
 import pytest
+import yaml
 from hardware import HARDWARE_LIMITS
-from kit import LabHost, failing
+from kit import KIT, Done, LabHost, failing
 
 LABS = range(3, 15)
 
@@ -17,6 +25,13 @@ LABS = range(3, 15)
 def test_solving_the_lab_makes_its_checks_green(lab: LabHost, number: int):
     if number > 3 and not getattr(lab, f"lab_{number - 1}_green", False):
         pytest.fail(f"lab {number - 1} is not green: lab {number} builds on it")
+    _, fresh = lab.check(str(number))
+    lab.timings.add(f"check {number} (before its solve)", fresh.seconds)
+    assert fresh.checks, f"check {number} ran no check"
+    lab.saw_red(fresh, fresh.checks)
+    not_red = not_red_before_solving(fresh, number)
+    assert not not_red, (f"before solve --only {number}, these checks are not red: "
+                         f"{fresh.describe(not_red)}")
     solved = lab.solve("--only", str(number))
     lab.timings.add(f"solve --only {number}", solved.seconds)
     assert solved.code == 0, f"solve --only {number} failed:\n{solved.tail()}"
@@ -27,6 +42,24 @@ def test_solving_the_lab_makes_its_checks_green(lab: LabHost, number: int):
     setattr(lab, f"lab_{number}_green", True)
     if number == LABS[-1]:
         lab.solved = True
+
+
+def made_green_earlier(number: int) -> set[str]:
+    """Checks of lab `number` that a step of an earlier lab covers (solutions/steps)."""
+    keys = set()
+    for path in sorted((KIT / "solutions" / "steps").glob("*.yaml")):
+        lab = int(path.name[:2])
+        for step in yaml.safe_load(path.read_text())["steps"] if lab < number else []:
+            keys.update(k for k in step.get("covers") or [] if k.startswith(f"{number:02d}."))
+    return keys
+
+
+def not_red_before_solving(fresh: Done, number: int) -> set[str]:
+    """The checks that should be red now but are not, or are red without a hint."""
+    judged = {k for k, c in fresh.checks.items() if c["status"] not in ("n/a", "not-verified")}
+    expected = judged - made_green_earlier(number)
+    return {k for k in expected if k not in fresh.red or not fresh.checks[k]["hint"].strip()
+            or not fresh.checks[k]["found"].strip()}
 
 
 def test_a_full_check_is_green(solved: LabHost):

@@ -30,7 +30,7 @@ from stacklab.solve.rendering import context, evaluate, render
 
 STEP_KEYS = {"id", "title", "why", "tutorial", "when", "credentials", "timeout", "interval",
              "check", "modern", "unless", "restart", "recommends", "start", "content", "mode",
-             "sudo", *kinds.KINDS}
+             "sudo", "covers", "asks", *kinds.KINDS}
 CREDENTIALS = (None, "admin", "project")
 DEFAULT_SSH_USER = "{ssh user}"  # shown by dry runs that never connect
 
@@ -122,7 +122,8 @@ def build_step(raw: dict[str, Any], lab: Lab, ctx: dict[str, Any], profile: Prof
         modern=tuple(made.modern), tutorial_2012=tutorial.rstrip() if tutorial else None,
         why=" ".join(spec["why"].split()), check=made.check, apply=tuple(made.apply),
         credentials=credentials, timeout=float(spec.get("timeout", default_timeout(spec))),
-        interval=float(spec.get("interval", 2.0)))
+        interval=float(spec.get("interval", 2.0)), covers=tuple(spec.get("covers") or ()),
+        asks=spec.get("asks") or None)
 
 
 def default_timeout(spec: dict[str, Any]) -> float:

@@ -30,6 +30,13 @@ class Step:
     credentials: str | None = None  # None | 'admin' | 'project': the rc file sourced first
     timeout: float = 0.0  # how long to poll the check after apply (0 = check once)
     interval: float = 2.0
+    # the graders' checks (ids, e.g. 'volume_group_is_on_the_second_disk') this step turns
+    # green: every check of a lab is covered by some step (tests/unit/solve)
+    covers: tuple[str, ...] = ()
+    # read-only: prints one line per thing the apply would take away or disrupt (a volume
+    # detached, a volume group removed); empty output = nothing to ask. The runner asks
+    # before applying (`solve --yes` answers yes).
+    asks: str | None = None
 
 
 @dataclass(frozen=True)

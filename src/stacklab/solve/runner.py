@@ -6,6 +6,13 @@ stopped half-way resumes where it stopped. After apply the check is polled (ever
 never a sleep-and-hope. A check that exits GIVE_UP (e.g. the instance went to ERROR)
 stops the polling at once. The first failure stops the run with one message naming the
 lab, the step, the command and the tail of its output.
+
+Catching up converges: a step's apply changes or removes what stands in the way of the
+tutorial's state, within the lab's own objects. Before an apply that would take something
+away (a step's ``asks`` prints what), the runner asks ``confirm``; a refusal stops the run
+with one line and changes nothing. An apply that exits BY_HAND found something it must
+not touch (data): its last output line, naming the object and the command to run by hand,
+is the whole message.
 """
 
 from __future__ import annotations
@@ -21,12 +28,22 @@ from stacklab.solve.model import LabSolution, Outcome, Step
 from stacklab.solve.transport import Result, Transport
 
 GIVE_UP = 99  # a check's exit code meaning "this will not pass by waiting longer"
+BY_HAND = 98  # an apply's exit code: "left alone (data); the last line says what to do"
 CHECK_TIMEOUT = 120.0  # one run of a check
 APPLY_TIMEOUT = 1800.0  # one apply command (package installs of a whole service)
 
 
 class SolveFailed(StacklabError):
     """A step could not be applied: the message says which, where and why."""
+
+
+class Refused(SolveFailed):
+    """A step would take something away and was not allowed to (no --yes)."""
+
+
+def refuse(step: Step, what: str) -> bool:
+    """The default answer when nobody can be asked: no."""
+    return False
 
 
 class Reporter(Protocol):
@@ -76,8 +93,10 @@ class Runner:
                  credentials: dict[str, str] | None = None,
                  reporter: Reporter | None = None,
                  sleep: Callable[[float], None] = time.sleep,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 confirm: Callable[[Step, str], bool] = refuse) -> None:
         self.transport = transport
+        self.confirm = confirm
         self.log = log
         self.credentials = credentials or {}
         self.reporter = reporter or SilentReporter()
@@ -104,9 +123,12 @@ class Runner:
         self.reporter.step_started(step, "check")
         if self.execute(step, "check", step.check, CHECK_TIMEOUT).ok:
             return self.finish(step, Outcome.NO_CHANGE, started)
+        self.ask(solution, step)
         for command in step.apply:
             self.reporter.step_started(step, "apply")
             result = self.execute(step, "apply", command, APPLY_TIMEOUT)
+            if result.exit_code == BY_HAND:
+                raise self.by_hand(solution, step, result)
             if not result.ok:
                 raise self.failure(solution, step, command, result, "failed")
         self.reporter.step_started(step, "wait" if step.timeout else "verify")
@@ -119,6 +141,32 @@ class Runner:
                 raise self.failure(solution, step, step.check, result,
                                    self.why_check_failed(step, result))
             self.sleep(step.interval)
+
+    def ask(self, solution: LabSolution, step: Step) -> None:
+        """Before an apply that takes something away: say what, and go on only if allowed."""
+        if not step.asks:
+            return
+        found = self.execute(step, "asks", step.asks, CHECK_TIMEOUT)
+        if not found.ok:
+            raise self.failure(solution, step, step.asks, found,
+                               "could not tell what the change would take away")
+        what = found.output.strip()
+        if not what:
+            return
+        self.log.write(f"=== step {step.id}: would " + what.replace("\n", "; "))
+        if not self.confirm(step, what):
+            self.log.write(f"=== step {step.id}: not allowed: nothing changed")
+            raise Refused(
+                f"lab {solution.lab.number}, step {step.id}: left as it is: it would "
+                + what.replace("\n", "; "),
+                f"to allow it: stacklab solve --only {solution.lab.number} --yes "
+                "(or do it by hand)")
+
+    def by_hand(self, solution: LabSolution, step: Step, result: Result) -> SolveFailed:
+        line = result.tail(1) or "(no output)"
+        self.log.write(f"=== step {step.id}: LEFT ALONE: {line}")
+        return SolveFailed(f"lab {solution.lab.number}, step {step.id}: {line}",
+                           f"nothing was changed by this step; full log: {self.log.path}")
 
     @staticmethod
     def why_check_failed(step: Step, result: Result) -> str:

@@ -23,12 +23,13 @@ def solve(*args: str):
 
 
 def test_dry_run_debian_container_host(state):
-    # a host that does not exist: a dry run must not try to reach it
+    # a host that cannot be reached: the dry run says so and lists every step's commands
     write_lab_state(Target(hostname="127.0.0.1", port=1, user="labuser", provider="container"))
     result = solve("--until", "14", "--dry-run")
     assert result.exit_code == 0, result.output
     out = result.output
-    assert "OS profile debian-13" in out and "nothing is run" in out
+    assert "OS profile debian-13" in out and "nothing is changed" in out
+    assert "# the host was not asked (cannot reach the lab host" in out
     for lab in range(3, 15):
         assert f"# ── lab {lab}:" in out
     assert "sudo debconf-set-selections <<'EOF'" in out
@@ -38,7 +39,7 @@ def test_dry_run_debian_container_host(state):
     assert "other_config:userspace-tso-enable=true" in out
     assert "set bridge br-provider datapath_type=netdev" in out
     assert "STAND-IN" in out and "rbd_pool = volumes" in out
-    assert "sudo vgcreate nova-volumes /dev/sdb" in out
+    assert "sudo vgcreate \"$vg\" \"$disk\"" in out and "disk=/dev/sdb vg=nova-volumes" in out
     assert "add-apt-repository" not in out
     assert out.index("# 03-packages") < out.index("# 09-router") < out.index("# 14-in-guest")
     assert not (state / "solve").exists(), "a dry run writes no log"
