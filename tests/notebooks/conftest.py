@@ -12,6 +12,7 @@ import pytest
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from kit_state import state_folder  # noqa: E402
 from loopback_sshd import available, loopback_sshd  # noqa: E402
 
 
@@ -62,15 +63,6 @@ def sshd(tmp_path_factory):
     why = available()
     if why:
         pytest.skip(why)
-    state = tmp_path_factory.mktemp("state")
-    saved = os.environ.get("STACKLAB_STATE_DIR")
-    os.environ["STACKLAB_STATE_DIR"] = str(state)
-    try:
-        with loopback_sshd() as server:
-            (state / "known_hosts").write_text(server.known_hosts())
-            yield server
-    finally:
-        if saved is None:
-            os.environ.pop("STACKLAB_STATE_DIR", None)
-        else:
-            os.environ["STACKLAB_STATE_DIR"] = saved
+    with state_folder(tmp_path_factory.mktemp("state")) as state, loopback_sshd() as server:
+        (state / "known_hosts").write_text(server.known_hosts())
+        yield server

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
 import pytest
+from kit_state import state_folder
 from requires import skip_unless_programs, skip_unless_root
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -35,15 +35,7 @@ def ssh_lab(solved_replay, tmp_path_factory):
     skip_unless_root("sshd hosts in network namespaces")
     skip_unless_programs(("ip", "iproute2"), ("sshd", "openssh-server"),
                          ("ssh-keygen", "openssh-client"))
-    state = tmp_path_factory.mktemp("state")
-    saved = os.environ.get("STACKLAB_STATE_DIR")
-    os.environ["STACKLAB_STATE_DIR"] = str(state)
-    try:
-        with SshLab(3, solved_replay, first=11) as lab:
-            (state / "known_hosts").write_text(lab.known_hosts())
-            yield lab
-    finally:
-        if saved is None:
-            os.environ.pop("STACKLAB_STATE_DIR", None)
-        else:
-            os.environ["STACKLAB_STATE_DIR"] = saved
+    with state_folder(tmp_path_factory.mktemp("state")) as state, \
+            SshLab(3, solved_replay, first=11) as lab:
+        (state / "known_hosts").write_text(lab.known_hosts())
+        yield lab
