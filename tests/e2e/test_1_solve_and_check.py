@@ -55,11 +55,20 @@ def made_green_earlier(number: int) -> set[str]:
 
 
 def not_red_before_solving(fresh: Done, number: int) -> set[str]:
-    """The checks that should be red now but are not, or are red without a hint."""
+    """The checks that should be red now but are not, or are red without saying why: a
+    failed or error check says what it found and gives a hint; a blocked one names the
+    check that blocked it (its own hint would send the learner the wrong way)."""
     judged = {k for k, c in fresh.checks.items() if c["status"] not in ("n/a", "not-verified")}
     expected = judged - made_green_earlier(number)
-    return {k for k in expected if k not in fresh.red or not fresh.checks[k]["hint"].strip()
-            or not fresh.checks[k]["found"].strip()}
+    return {k for k in expected if k not in fresh.red or not explained(fresh.checks[k])}
+
+
+def explained(check: dict) -> bool:
+    if not check["found"].strip():
+        return False
+    if check["status"] == "blocked":
+        return bool(check.get("blocked_by"))
+    return bool(check["hint"].strip())
 
 
 def test_a_full_check_is_green(solved: LabHost):
