@@ -163,6 +163,16 @@ class LabHost:
                 since, red = time.monotonic(), done.red
 
 
+def explained(check: dict) -> bool:
+    """A red check says why: what it found, and a hint, or (blocked: its own hint would send
+    the learner the wrong way) the check that blocked it."""
+    if not check["found"].strip():
+        return False
+    if check["status"] == "blocked":
+        return bool(check.get("blocked_by"))
+    return bool(check["hint"].strip())
+
+
 def failing(done: Done) -> str:
     return done.describe(done.red) or "none"
 

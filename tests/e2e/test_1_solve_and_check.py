@@ -16,7 +16,7 @@ from __future__ import annotations
 import pytest
 import yaml
 from hardware import HARDWARE_LIMITS
-from kit import KIT, Done, LabHost, failing
+from kit import KIT, Done, LabHost, explained, failing
 
 LABS = range(3, 15)
 
@@ -62,13 +62,6 @@ def not_red_before_solving(fresh: Done, number: int) -> set[str]:
     expected = judged - made_green_earlier(number)
     return {k for k in expected if k not in fresh.red or not explained(fresh.checks[k])}
 
-
-def explained(check: dict) -> bool:
-    if not check["found"].strip():
-        return False
-    if check["status"] == "blocked":
-        return bool(check.get("blocked_by"))
-    return bool(check["hint"].strip())
 
 
 def test_a_full_check_is_green(solved: LabHost):

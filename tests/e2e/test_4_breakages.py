@@ -11,7 +11,7 @@ import time
 
 import pytest
 from breakages import BREAKAGES, Breakage
-from kit import CaseRun, Done, LabHost, failing
+from kit import CaseRun, Done, LabHost, explained, failing
 
 
 def judge(case: Breakage, broken: Done) -> list[str]:
@@ -22,9 +22,9 @@ def judge(case: Breakage, broken: Done) -> list[str]:
     if broken.red != set(case.red):
         problems.append(f"expected red: {sorted(case.red)}\nred: {failing(broken)}")
     for key in sorted(set(case.red) & broken.red):
-        c = broken.checks[key]
-        if not c["hint"].strip() or not c["found"].strip():
-            problems.append(f"{key} failed without a hint or without saying what it found")
+        if not explained(broken.checks[key]):
+            problems.append(f"{key} is red without saying why (what it found and a hint, "
+                            "or the check that blocked it)")
     return problems
 
 
