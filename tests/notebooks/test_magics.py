@@ -42,6 +42,14 @@ def test_a_cell_past_its_timeout_is_stopped(run_magic, home):
     assert out == "started\n" and shown[0]["text/plain"].startswith("✘ timed out after 1 s")
 
 
+@pytest.mark.parametrize("limit", ["nan", "inf", "0", "-5", "soon"])
+def test_a_cell_time_limit_must_be_a_positive_number(run_magic, home, limit):
+    from IPython.core.error import UsageError
+
+    with pytest.raises(UsageError, match="--timeout"):
+        run_magic(Session(spec="local"), "cell", "vm", f"--timeout {limit}", "echo never")
+
+
 def test_rc_sources_the_credentials_file_of_the_settings(run_magic, home):
     session = Session(spec="local")
     rc = session.settings().openstack.admin_rc_file

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import html
+import math
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -72,6 +73,15 @@ def say_error(exc: StacklabError) -> None:
                           f"{html.escape(text)}</div>"}, raw=True)
 
 
+def seconds(text: str) -> float:
+    """A cell's time limit: a finite number of seconds above 0 (nan, inf, 0 would hang or
+    stop every cell at once); argparse turns the ValueError into one usage line."""
+    value = float(text)
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(text)
+    return value
+
+
 def learner_errors(method: Callable[..., Any]) -> Callable[..., Any]:
     """A StacklabError becomes one red line (a traceback would only confuse a learner)."""
 
@@ -103,7 +113,7 @@ class StacklabMagics(Magics):
     @magic_arguments()
     @argument("--rc", choices=["admin", "project"],
               help="source these OpenStack credentials first (admin, or the learner's project)")
-    @argument("--timeout", type=float, default=None,
+    @argument("--timeout", type=seconds, default=None,
               help="stop the cell after this many seconds (default 900)")
     @argument("--step", metavar="ID", default=None,
               help="instructors: skip the cell when this solution step's check passes")
