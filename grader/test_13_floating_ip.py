@@ -106,6 +106,6 @@ def test_instance_answers_ping(host, settings):
               "12.private_key_matches_the_keypair"))
 def test_instance_answers_ssh(host, settings):
     answer = guest.partitions(host, str(settings.network.floating.first_ip),
-                              guest.login_user(settings), settings.instance.private_key)
-    expect(answer.ok, found=f"ssh {guest.login_user(settings)}@"
+                              settings.login_user, settings.instance.private_key)
+    expect(answer.ok, found=f"ssh {settings.login_user}@"
                             f"{settings.network.floating.first_ip}: {answer.detail}")

@@ -84,7 +84,7 @@ def test_guest_sees_the_volume(host, cloud, settings):
     volume = _volume(cloud, settings)
     # not through lab 13: the router's namespace reaches the instance without a floating IP
     route = guest.route_to(host, cloud, settings)
-    answer = guest.partitions(host, route.address, guest.login_user(settings),
+    answer = guest.partitions(host, route.address, settings.login_user,
                               settings.instance.private_key, route.namespace)
     expect(answer.ok,
            found=f"cannot log in to the instance on {route}"

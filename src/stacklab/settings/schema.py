@@ -28,6 +28,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    computed_field,
     field_validator,
     model_validator,
 )
@@ -279,6 +280,15 @@ class Settings(Model):
         for problem in _consistency_problems(self):
             raise ValueError(problem)
         return self
+
+    # Values derived from the settings live here, once: the graders read them as attributes,
+    # the solutions and the lab texts by name (as_dict() carries them).
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def login_user(self) -> str:
+        """Who logs in to the guest: the kit's offline image or CirrOS have their own user."""
+        image = self.image
+        return image.cirros.login_user if image.source == "cirros" else image.login_user
 
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON-ready values (addresses as strings), for templates and other tools."""

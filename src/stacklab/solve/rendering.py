@@ -87,8 +87,6 @@ def context(settings: Settings, profile: Profile, *, ssh_user: str) -> dict[str,
         "floating_pool": {"start": pool[0], "end": pool[-1]},
         "router_gateway_ip": pool[-1],  # the router takes the last address, not first_ip
         "fixed_size": ip_network(s["network"]["fixed"]["cidr"]).num_addresses,
-        "login_user": (s["image"]["cirros"]["login_user"] if s["image"]["source"] == "cirros"
-                       else s["image"]["login_user"]),
         **shell_helpers(s),
         "db_url": db_url,
         "db_user": db_user,

@@ -91,7 +91,7 @@ def route_to(host: Any, cloud: Cloud, settings: Any) -> Route:
         if associated is False:
             why = f"the floating IP {floating} is not associated with {server['name']}"
         else:
-            answer = partitions(host, floating, login_user(settings),
+            answer = partitions(host, floating, settings.login_user,
                                 settings.instance.private_key)
             if answer.ok:
                 return Route(floating)
@@ -139,9 +139,3 @@ def block_devices(text: str) -> list[str]:
         if len(fields) == 4 and fields[0].isdigit():
             names.append("/dev/" + fields[3])
     return names
-
-
-def login_user(settings: Any) -> str:
-    """Who logs in to the guest: the kit's offline image or CirrOS have their own user."""
-    image = settings.image
-    return image.cirros.login_user if image.source == "cirros" else image.login_user
