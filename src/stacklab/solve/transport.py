@@ -16,10 +16,11 @@ from stacklab.hosts.target import Target
 from stacklab.hosts.transport import TIMED_OUT, Connection, open_connection
 
 __all__ = ["TIMED_OUT", "Result", "ScriptTransport", "Transport", "open_transport", "wrap"]
-# A script travels on stdin into a 0600 file (mktemp), never on the host's command line,
-# where every user of the host could read the passwords it holds (ps, /proc/*/cmdline).
-# It then runs with stdin from /dev/null, and its file goes whichever way the shell ends.
-RUN_FROM_STDIN = ('umask 077; f=$(mktemp) || exit 1; trap \'rm -f "$f"\' EXIT HUP TERM; '
+# A script travels on stdin into a 0600 file (mktemp makes it so), never on the host's
+# command line, where every user of the host could read the passwords it holds (ps,
+# /proc/*/cmdline). It then runs with stdin from /dev/null, and its file goes whichever way
+# the shell ends. No umask here: the script's own files (a MariaDB .cnf) must stay readable.
+RUN_FROM_STDIN = ('f=$(mktemp) || exit 1; trap \'rm -f "$f"\' EXIT HUP TERM; '
                   'cat > "$f" && bash "$f" </dev/null')
 
 

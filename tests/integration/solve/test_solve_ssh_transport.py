@@ -96,5 +96,8 @@ def test_a_script_never_reaches_the_hosts_command_line(sshd):
         assert int(transport.run("ls /tmp/tmp.* 2>/dev/null | wc -l").output.strip()) \
             == files_now, "the script's file was left behind"
         assert transport.run("read -t 1 line").exit_code != 0, "stdin is /dev/null"
+        # the script's own files keep the host's umask (a 0600 MariaDB .cnf is ignored)
+        login = transport.connection.run("umask").stdout.strip()
+        assert transport.run("umask").output.strip() == login
     finally:
         transport.close()
