@@ -145,8 +145,7 @@ def summarise(console: Console, report: ClassReport) -> int:
         return 0
     console.print(f"[yellow]{len(missing)} host(s) not fully graded:[/yellow]")
     for host, why in missing:
-        console.print(f"  {host.name}: {why}", markup=False, highlight=False,
-                      soft_wrap=True)
+        console.print(f"  {host.name}: {why}", markup=False, highlight=False)  # wraps
     return len(missing)
 
 
