@@ -235,13 +235,13 @@ HOSTILE = [(["check", "3"], b) for b in [*BEHAVIOURS, "refused", "tarpit"]] + [
 @pytest.fixture
 def clean_env(tmp_path, monkeypatch):
     # nothing here may start a lab host: if a case got that far, it fails loudly
-    from stacklab.cli import lifecycle
+    from stacklab.labhost import kinds
 
     def started(*args, **kwargs):
         raise AssertionError("a lab host was started")
 
-    monkeypatch.setattr(lifecycle.vagrant, "up", started)
-    monkeypatch.setattr(lifecycle, "_container_module", started)
+    for kind in (kinds.Container, kinds.Vagrant):  # every kind of lab host `up` may start
+        monkeypatch.setattr(kind, "up", started)
     for name in list(os.environ):
         if name.startswith("STACKLAB__") or name in ("STACKLAB_SETTINGS", "STACKLAB_DEBUG"):
             monkeypatch.delenv(name)

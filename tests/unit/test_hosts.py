@@ -135,7 +135,7 @@ def test_every_command_that_reaches_a_host_has_accept_new(command):
 def test_accept_new_on_the_command_line_reaches_the_host_key_policy(monkeypatch):
     from stacklab.cli import cli
 
-    monkeypatch.setattr("stacklab.cli.solve.run", lambda *a: None)
+    monkeypatch.setattr("stacklab.cli.solve.run", lambda *a, **kw: None)
     assert not hostkeys.accept_new()
     out = CliRunner().invoke(cli, ["solve", "--only", "3", "--host", "ssh://u@h:2",
                                    "--accept-new"])
