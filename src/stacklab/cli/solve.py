@@ -11,6 +11,7 @@ from rich.console import Console
 from stacklab.catalog import lab
 from stacklab.cli.options import resolve_target, target_options
 from stacklab.errors import StacklabError
+from stacklab.grading.redact import redact
 from stacklab.hosts.target import Target, read_lab_state
 from stacklab.settings import load_settings
 from stacklab.solve.catalog import load
@@ -58,9 +59,12 @@ def solve(until: str | None, only: str | None, dry_run: bool, yes: bool,
     if dry_run:
         click.echo(f"# stacklab solve --dry-run for {target.url} "
                    f"(OS profile {settings.host.os}); nothing is changed\n")
-        click.echo(dry_run_on_host(solutions, target, credentials) if known else
-                   "# no lab host is known (`stacklab up`, or --host): every step is listed\n\n"
-                   + dry_run_text(solutions, credentials), nl=False)
+        plan = (dry_run_on_host(solutions, target, credentials) if known else
+                "# no lab host is known (`stacklab up`, or --host): every step is listed\n\n"
+                + dry_run_text(solutions, credentials))
+        # the settings' passwords are masked here as in every other output (they are in
+        # the settings file for whoever needs to type a command by hand)
+        click.echo(redact(plan), nl=False)
         return
     run(solutions, target, credentials, console, yes=yes)
 
