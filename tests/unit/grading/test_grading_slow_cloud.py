@@ -146,3 +146,22 @@ def test_a_broker_that_does_not_answer_is_no_verdict_on_the_user():
         silent.close()
     assert answer["ok"] is False and answer["unanswered"] is True
     assert "did not answer within 0.3 s" in answer["detail"]
+
+
+def test_a_guest_sshd_that_drops_connections_under_load_is_an_error(solved, grade, monkeypatch):
+    """A small guest's sshd drops connections beyond a few not yet logged in (30 graders at
+    once): ssh is tried again, and a guest that keeps dropping them is no verdict."""
+    from stacklab.grading.resources import guest
+
+    monkeypatch.setattr(guest, "RETRY_PAUSES", (0.0, 0.0))
+    solved.guest_ssh_error = "kex_exchange_identification: read: Connection reset by peer"
+    result = grade(solved)
+    _no_failure(result)
+    ssh = by_key(result)["13.instance_answers_ssh"]
+    assert ssh.status == "error" and "Connection reset by peer, 3 times" in ssh.found
+
+
+def test_a_guest_that_refuses_the_key_is_still_failed(solved, grade):
+    solved.guest_ssh_error = "ubuntu@172.16.4.224: Permission denied (publickey)."
+    ssh = by_key(grade(solved))["13.instance_answers_ssh"]
+    assert ssh.status in ("failed", "blocked") and "Permission denied" in ssh.found
