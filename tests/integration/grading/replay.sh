@@ -5,10 +5,7 @@
 # Plain sh, md5sum and the script: a command costs the host about what a real one does.
 h=$(printf '%s' "$SSH_ORIGINAL_COMMAND" | md5sum)
 h=${h%% *}
-if [ -e "$REPLAY_DIR/$h.stdin" ]; then
-    # the snapshot's time budget ("limit") differs from run to run: not part of the key
-    s=$(sed 's/"limit": [0-9.]*//g' | md5sum); s=${s%% *}
-else s=none; fi
+if [ -e "$REPLAY_DIR/$h.stdin" ]; then s=$(md5sum); s=${s%% *}; else s=none; fi
 f="$REPLAY_DIR/$h-$s.sh"
 if [ ! -e "$f" ]; then
     echo "replay: no recording for: $SSH_ORIGINAL_COMMAND" >&2
