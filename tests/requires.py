@@ -28,7 +28,7 @@ FILE = "missing file: "
 _PROGRAM_REASON = re.compile(rf"^{PROGRAM}(\S+) \(apt-get install (\S+)\)")
 # what the container lab host needs on this machine (as `stacklab doctor` asks for it)
 CONTAINER_PATH = (("debootstrap", "debootstrap"), ("systemd-nspawn", "systemd-container"),
-                  ("ip", "iproute2"), ("ssh-keygen", "openssh-client"))
+                  ("ip", "iproute2"))
 # system programs live in sbin, which a normal user's PATH may lack
 _SBIN = ("/usr/local/sbin", "/usr/sbin", "/sbin")
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import stat
-import subprocess
 
 import paramiko
 import pytest
@@ -17,16 +16,13 @@ from stacklab.hosts.backend import as_testinfra_host
 from stacklab.hosts.errors import HostUnreachable
 from stacklab.hosts.target import Target
 from stacklab.hosts.transport import TIMED_OUT, LocalConnection, connect
+from stacklab.labhost.container.keys import new_ed25519
 
 
 @pytest.fixture
-def keys(tmp_path):
-    made = []
-    for name in ("a", "b"):
-        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f",
-                        str(tmp_path / name)], check=True)
-        made.append(" ".join((tmp_path / f"{name}.pub").read_text().split()[:2]))
-    return made
+def keys():
+    """Two public host keys, 'type base64', made as the kit makes its own."""
+    return [new_ed25519()[1] for _ in range(2)]
 
 
 @pytest.fixture(autouse=True)

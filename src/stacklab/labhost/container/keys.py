@@ -5,20 +5,37 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from stacklab.errors import StacklabError
 
 
+def new_ed25519(comment: str = "") -> tuple[bytes, str]:
+    """A new ed25519 pair as ssh-keygen writes it: the OpenSSH private file (no passphrase)
+    and the public line 'ssh-ed25519 AAAA… comment'. Made here, with paramiko's own
+    crypto library, so the kit needs no ssh-keygen."""
+    key = Ed25519PrivateKey.generate()
+    private = key.private_bytes(serialization.Encoding.PEM,
+                                serialization.PrivateFormat.OpenSSH,
+                                serialization.NoEncryption())
+    public = key.public_key().public_bytes(serialization.Encoding.OpenSSH,
+                                           serialization.PublicFormat.OpenSSH).decode()
+    return private, f"{public} {comment}".strip()
+
+
 def ensure_key(path: Path, comment: str) -> Path:
+    """The key pair at path (private) and path.pub, made when missing."""
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        done = subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment,
-                               "-f", str(path)], capture_output=True, text=True, check=False)
-        if done.returncode != 0:
-            raise StacklabError(f"ssh-keygen failed: {done.stderr.strip()}",
-                                "is openssh-client installed?")
+        private, public = new_ed25519(comment)
+        # created 0600 from the start: the private key is never readable by others
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(private)
+        path.with_name(path.name + ".pub").write_text(public + "\n")
     return path
 
 

@@ -34,8 +34,7 @@ def preflight() -> None:
         raise StacklabError("the container lab host needs root (namespaces, loop devices, "
                             "mounts)", "run it with sudo")
     nspawn.require()
-    for tool, package in (("ip", "iproute2"), ("losetup", "util-linux"),
-                          ("ssh-keygen", "openssh-client")):
+    for tool, package in (("ip", "iproute2"), ("losetup", "util-linux")):
         if not shutil.which(tool):
             raise StacklabError(f"{tool} is not installed",
                                 f"install it: apt-get install {package}")
