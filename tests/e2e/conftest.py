@@ -8,6 +8,7 @@ At the end the suite prints its timing table and every check it could not verify
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -20,11 +21,17 @@ from requires import CONTAINER_PATH, skip_unless_programs, skip_unless_root
 NAME = "sl-e2e"
 
 
+REUSE_ENV = "STACKLAB_E2E_REUSE"  # a state folder of a host already solved up to lab 14
+
+
 @pytest.fixture(scope="session")
 def lab(request) -> LabHost:
     """The box (built or cached), then `stacklab up --provider container`; down at the end."""
     skip_unless_root("the end-to-end suite makes containers, namespaces, loop devices")
     skip_unless_programs(*CONTAINER_PATH)
+    if os.environ.get(REUSE_ENV):
+        yield _reused(request, Path(os.environ[REUSE_ENV]))
+        return
     state = Path(tempfile.mkdtemp(prefix="stacklab-e2e-", dir="/var/tmp"))
     # this process reads the same lab state as the `stacklab` commands it starts
     os.environ["STACKLAB_STATE_DIR"] = str(state)
@@ -43,6 +50,23 @@ def lab(request) -> LabHost:
     down = host.stacklab("down", timeout=300)
     host.timings.add("down", down.seconds)
     shutil.rmtree(state, ignore_errors=True)
+
+
+def _reused(request, state: Path) -> LabHost:
+    """A developer's own solved host (STACKLAB_E2E_REUSE=its state folder), to run one later
+    stage without 25 minutes of solving: taken as solved once a full check is green, and
+    left running. Refused under CI: CI proves the whole chain from a fresh host."""
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(f"{REUSE_ENV} is for a developer's machine; CI starts its own host")
+    data = json.loads((state / "lab.json").read_text())
+    os.environ["STACKLAB_STATE_DIR"] = str(state)
+    host = LabHost(data.get("container") or NAME, state, int(data["target"]["port"]))
+    request.config._stacklab_lab = host
+    _, done = host.check("3-14")
+    if done.red:
+        pytest.fail(f"{state}: the reused host is not green: {done.describe(done.red)}")
+    host.solved = True
+    return host
 
 
 @pytest.fixture(scope="session")
