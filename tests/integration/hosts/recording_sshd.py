@@ -43,12 +43,6 @@ class RecordingSSHD:
         return self.log.read_text(errors="replace").count("Accepted publickey")
 
 
-def available() -> str | None:
-    if not Path(SSHD).exists() or not shutil.which("ssh-keygen"):
-        return "openssh-server is not installed (apt-get install openssh-server)"
-    return None
-
-
 def _key(path: Path) -> str:
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(path)],
                    check=True)

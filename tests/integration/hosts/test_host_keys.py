@@ -18,7 +18,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from recording_sshd import available, free_port, recording_sshd
+from recording_sshd import free_port, recording_sshd
+from requires import skip_unless_programs
 
 from stacklab.errors import StacklabError
 from stacklab.hosts import hostkeys
@@ -32,9 +33,7 @@ SECRET = b"root-password-on-stdin"
 
 @pytest.fixture(scope="module")
 def server():
-    why = available()
-    if why:
-        pytest.fail(f"these tests need a loopback sshd: {why}")
+    skip_unless_programs(("sshd", "openssh-server"), ("ssh-keygen", "openssh-client"))
     with recording_sshd() as sshd:
         yield sshd
 
