@@ -81,8 +81,7 @@ def create_host(conn: Any, record: ClassRecord, plan: Plan, group: Any, settings
             user_data=base64.b64encode(data.encode()).decode()))
         record.update(student, ids={"server": server.id})
     say(student, f"server {plan.flavor.name} building")
-    server = conn.compute.wait_for_server(server, status="ACTIVE", failures=["ERROR"],
-                                          wait=cloud.timeout_s)
+    server = _wait_active(conn, server, cloud.timeout_s)
     volume = conn.block_storage.wait_for_status(volume, status="available",
                                                 failures=["error"], wait=cloud.timeout_s) \
         if volume.status != "in-use" else volume
@@ -100,6 +99,19 @@ def create_host(conn: Any, record: ClassRecord, plan: Plan, group: Any, settings
     record.update(student, ids={"floating_ip": fip.id})
     retry(f"{student}: floating IP tag", lambda: conn.network.set_tags(fip, [tag]))
     return fip.floating_ip_address
+
+
+def _wait_active(conn: Any, server: Any, timeout: int) -> Any:
+    try:
+        return conn.compute.wait_for_server(server, status="ACTIVE", failures=["ERROR"],
+                                            wait=timeout)
+    except Exception as exc:
+        if type(exc).__name__ != "ResourceFailure":
+            raise
+        fault = (getattr(_existing(conn.compute.get_server, server.id), "fault", None)
+                 or {}).get("message")  # Nova's own reason: "No valid host was found" …
+        raise RuntimeError(f"server {server.name} went ERROR"
+                           + (f": {fault}" if fault else "")) from exc
 
 
 def reason(exc: BaseException) -> str:

@@ -161,6 +161,8 @@ class _Compute(_Proxy):
         body = self.c.servers[_id(server)]
         body["status"] = "ERROR" if body["name"] in self.c.server_fails else "ACTIVE"
         if body["status"] == "ERROR":
+            body["fault"] = {"code": 500, "message": "No valid host was found. There are "
+                             "not enough hosts available."}
             raise exceptions.ResourceFailure(
                 f"Server {body['id']} transitioned to failure state ERROR")
         return Server.existing(**body)
