@@ -79,7 +79,8 @@ def up(cloud_name: str, students: Path | None, count: int | None, ssh_from: str 
             raise StacklabError(f"class {class_name} is on cloud {record.cloud}, not "
                                 f"{cloud_name}", "give another --name, or the same --cloud")
     else:
-        record = rec.ClassRecord(class_name, cloud_name, settings.host.user)
+        record = rec.ClassRecord(class_name, cloud_name,
+                                 settings.cloud.login_user or settings.host.user)
     conn = connect(cloud_name)
 
     def say(who: str, what: str) -> None:

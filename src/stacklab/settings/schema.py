@@ -242,6 +242,7 @@ class Cloud(Model):
     """`stacklab class up`: one lab host per student on an existing OpenStack cloud."""
 
     image: str = Field(default="ubuntu-24.04", min_length=1, max_length=255)
+    login_user: str = Field(default="", pattern=r"^([a-z_][a-z0-9_-]*)?$")  # "": host.user
     flavor: str = Field(default="", max_length=255)  # "": the smallest that fits below
     min_memory_mb: Int = Field(default=8192, ge=64)
     min_vcpus: Int = Field(default=2, ge=1)

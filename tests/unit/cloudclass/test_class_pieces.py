@@ -150,3 +150,12 @@ def test_up_status_down_on_the_command_line(run, state_dir):
     assert code == 2 and "no class 'class' on this machine" in output
     code, output = run("class", "down", "--yes", "--cloud", "school")
     assert code == 0 and "0 resources deleted" in output
+
+
+def test_the_inventory_logs_in_as_the_settings_login_user(run, state_dir, monkeypatch):
+    monkeypatch.setenv("STACKLAB__CLOUD__LOGIN_USER", "ubuntu")
+    code, output = run("class", "up", "--cloud", "school", "--count", "1",
+                       "--ssh-from", "192.0.2.0/24")
+    assert code == 0, output
+    line = (state_dir / "classes" / "class" / "inventory").read_text().splitlines()[1]
+    assert line.startswith("student01 ssh://ubuntu@203.0.113.")
