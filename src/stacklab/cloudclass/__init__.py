@@ -13,6 +13,7 @@ Connection (no scheduler of our own). One module per step, in the order `class u
     record     the class folder: what was made, and the inventories `stacklab grade` reads
     teardown   `class down`: deletes what `up` made (by tag and name), idempotent
     status     `class status`: each host's state on the cloud
+    up         `class up` from start to end, the steps above in order
 
 Every resource is named CLASS-… and tagged (Neutron tags; metadata on servers and volumes)
 with the class, so `down` finds it even when the record of `up` was cut short.
