@@ -26,9 +26,14 @@ def create_hosts(conn: Any, record: ClassRecord, plan: Plan, group: Any, setting
                  retry: Retry, say: Say) -> list[str]:
     """Makes every host not yet ready; returns the students whose host failed."""
     todo = [s for s, h in record.hosts.items() if h.state != READY]
-    with ThreadPoolExecutor(max_workers=settings.cloud.parallel) as pool:
+    pool = ThreadPoolExecutor(max_workers=settings.cloud.parallel)
+    try:
         done = list(pool.map(lambda s: _one(conn, record, plan, group, settings, retry, say, s),
                              todo))
+    except BaseException:  # Ctrl-C: the hosts not yet started are not started
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
     return [s for s, ok in zip(todo, done, strict=True) if not ok]
 
 
