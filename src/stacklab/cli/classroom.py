@@ -147,7 +147,7 @@ def down(class_name: str, cloud_name: str | None, yes: bool) -> None:
                                 "and all work on them", "run it again with --yes to confirm")
         click.confirm(f"Delete class {class_name}'s hosts on {cloud_name}?", abort=True)
     settings = load_settings()
-    keys = {record.resource_name(s) for s in record.hosts} if record else None
+    keys = {record.key_name(s) for s in record.hosts} if record else None
     result = tear_down(connect(cloud_name), class_name, keys,
                        Retry(settings.cloud.retries), settings.cloud.timeout_s,
                        lambda text: click.echo(f"  {text}"))

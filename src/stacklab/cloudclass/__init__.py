@@ -15,6 +15,7 @@ Connection (no scheduler of our own). One module per step, in the order `class u
     status     `class status`: each host's state on the cloud
     up         `class up` from start to end, the steps above in order
 
-Every resource is named CLASS-… and tagged (Neutron tags; metadata on servers and volumes)
-with the class, so `down` finds it even when the record of `up` was cut short.
+Every resource is named CLASS-… (key pairs CLASS.STUDENT) and tagged with the class
+(Neutron tags; metadata on servers and volumes), so `down` finds it even when the record of
+`up` was cut short.
 """

@@ -71,7 +71,7 @@ def create_host(conn: Any, record: ClassRecord, plan: Plan, group: Any, settings
     record.update(student, ids={"volume": volume.id})
     say(student, f"port {port.mac_address}, volume {plan.volume_gb} GB")
 
-    public = make_key(conn, retry, record.folder, name, student)
+    public = make_key(conn, retry, record.folder, record.key_name(student), student)
     server = _existing(conn.compute.get_server, ids.get("server"))
     if server is not None and server.status == "ERROR":  # an earlier try failed: start over
         retry(f"{student}: delete the failed server",
@@ -82,7 +82,8 @@ def create_host(conn: Any, record: ClassRecord, plan: Plan, group: Any, settings
         data = user_data(settings, public, port.mac_address, volume.id)
         server = retry(f"{student}: server", lambda: conn.compute.create_server(
             name=name, image_id=plan.image.id, flavor_id=plan.flavor.id,
-            networks=[{"port": port.id}], key_name=name, metadata={META: record.name},
+            networks=[{"port": port.id}], key_name=record.key_name(student),
+            metadata={META: record.name},
             user_data=base64.b64encode(data.encode()).decode()))
         record.update(student, ids={"server": server.id})
     say(student, f"server {plan.flavor.name} building")

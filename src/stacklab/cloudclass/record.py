@@ -44,6 +44,13 @@ def tag_for(name: str) -> str:
     return f"stacklab-class-{name}"
 
 
+def key_name(name: str, student: str) -> str:
+    """A key pair's name. Nova key pairs carry no tag, so `down` without the record finds
+    them by name: '.' cannot be in a class name, so class ws1's 'ws1.' never starts the
+    key pairs of class ws1-late."""
+    return f"{name}.{student}"
+
+
 @dataclass
 class HostRecord:
     student: str
@@ -75,6 +82,9 @@ class ClassRecord:
 
     def resource_name(self, student: str, what: str = "") -> str:
         return f"{self.name}-{student}" + (f"-{what}" if what else "")
+
+    def key_name(self, student: str) -> str:
+        return key_name(self.name, student)
 
     def update(self, student: str, **values: Any) -> None:
         """Changes one host's record and writes the folder's files at once (thread-safe)."""

@@ -11,7 +11,7 @@ from typing import Any
 
 from stacklab.cloudclass.cloud import Retry, is_not_found
 from stacklab.cloudclass.hosts import META, reason
-from stacklab.cloudclass.record import tag_for
+from stacklab.cloudclass.record import key_name, tag_for
 
 
 @dataclass
@@ -75,7 +75,7 @@ def tear_down(conn: Any, name: str, key_names: set[str] | None, retry: Retry,
                lambda g=group: conn.network.delete_security_group(g, ignore_missing=False))
     for pair in listed("key pairs", lambda: conn.compute.keypairs()):
         mine = pair.name in key_names if key_names is not None else \
-            pair.name.startswith(f"{name}-")
+            pair.name.startswith(key_name(name, ""))
         if mine:
             delete(f"key pair {pair.name}",
                    lambda p=pair: conn.compute.delete_keypair(p, ignore_missing=False))

@@ -23,7 +23,7 @@ def make_class(cloud, settings, retry, said, name="ws1", count=3):
 
 
 def down(cloud, record, retry, name="ws1"):
-    keys = {record.resource_name(s) for s in record.hosts} if record else None
+    keys = {record.key_name(s) for s in record.hosts} if record else None
     lines: list[str] = []
     return tear_down(cloud, name, keys, retry, 60, lines.append)
 
@@ -56,6 +56,16 @@ def test_down_without_the_record_finds_the_resources_by_tag(cloud, settings, ret
     make_class(cloud, settings, retry, said)
     result = down(cloud, None, retry)  # the class folder is gone: tags and names only
     assert result.failed == [] and cloud.counts() == NOTHING
+
+
+def test_down_without_the_record_leaves_a_class_whose_name_starts_alike(cloud, settings,
+                                                                       retry, said):
+    make_class(cloud, settings, retry, said, "ws1", 1)
+    make_class(cloud, settings, retry, said, "ws1-late", 2)
+    assert down(cloud, None, retry).failed == []
+    assert sorted(cloud.keypairs) == ["ws1-late.student01", "ws1-late.student02"]
+    assert cloud.counts() == {"servers": 2, "volumes": 2, "ports": 2, "floating_ips": 2,
+                              "security_groups": 1, "keypairs": 2}
 
 
 def test_down_finds_what_up_made_but_never_recorded(cloud, settings, retry, said):

@@ -63,9 +63,9 @@ def test_private_keys_are_0600_in_the_class_folder_and_registered(cloud, record,
         assert stat.S_IMODE(key.stat().st_mode) == 0o600
         assert key.read_text().startswith("-----BEGIN OPENSSH PRIVATE KEY-----")
         public = key.with_name(student + ".pub").read_text().split()[:2]
-        assert cloud.keypairs[f"ws1-{student}"]["public_key"].split()[:2] == public
+        assert cloud.keypairs[f"ws1.{student}"]["public_key"].split()[:2] == public
         server = next(s for s in cloud.servers.values() if s["name"] == f"ws1-{student}")
-        assert server["key_name"] == f"ws1-{student}"
+        assert server["key_name"] == f"ws1.{student}"
         data = base64.b64decode(server["user_data"]).decode()
         assert " ".join(public) in data  # the lab user logs in with the student's key
 
