@@ -51,7 +51,7 @@ def up(cloud_name: str, students: Path | None, count: int | None, ssh_from: str 
        class_name: str) -> None:
     """Create a lab host per student, in parallel, within the project's quotas."""
     from stacklab.cloudclass import record as rec
-    from stacklab.cloudclass.cloud import CloudError, Retry, connect
+    from stacklab.cloudclass.cloud import CloudError, Retry, cloud_errors, connect
     from stacklab.cloudclass.students import load_students, numbered
     from stacklab.cloudclass.up import class_up
     from stacklab.settings import load_settings
@@ -87,7 +87,8 @@ def up(cloud_name: str, students: Path | None, count: int | None, ssh_from: str 
         click.echo(f"{who:>12}: {what}")
 
     retry = Retry(settings.cloud.retries, on_retry=lambda text: say("retry", text))
-    failed = class_up(conn, record, roster, settings, ssh_from, retry, say)
+    with cloud_errors(cloud_name):
+        failed = class_up(conn, record, roster, settings, ssh_from, retry, say)
     ready = len(record.hosts) - len(failed)
     click.echo(f"inventory: {record.folder / 'inventory'} (and inventory.yaml): {ready} "
                f"host{'s' * (ready != 1)}")
@@ -103,12 +104,13 @@ def up(cloud_name: str, students: Path | None, count: int | None, ssh_from: str 
 @name_option
 def status(class_name: str) -> None:
     """Each student's host: its state on the cloud, its address."""
-    from stacklab.cloudclass.cloud import CloudError, connect
+    from stacklab.cloudclass.cloud import CloudError, cloud_errors, connect
     from stacklab.cloudclass.record import load_record
     from stacklab.cloudclass.status import class_status
 
     record = load_record(class_name)
-    rows = class_status(connect(record.cloud), record)
+    with cloud_errors(record.cloud):
+        rows = class_status(connect(record.cloud), record)
     for row in rows:
         line = f"{row.student:>16}  {row.server:9} {row.recorded:9} {row.address or '-'}"
         click.secho(line + (f"  {row.error}" if row.error else ""),

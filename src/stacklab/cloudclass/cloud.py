@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from stacklab.errors import StacklabError
@@ -29,6 +30,21 @@ def connect(cloud: str) -> Any:
         raise StacklabError(f"--cloud {cloud}: not usable ({_first_line(exc)})",
                             "name a cloud of your clouds.yaml (~/.config/openstack/"
                             "clouds.yaml or OS_CLIENT_CONFIG_FILE)") from None
+
+
+@contextmanager
+def cloud_errors(cloud: str) -> Iterator[None]:
+    """What the cloud answers outside a host's own steps (a refused login, an API down
+    after the retries) is one line naming the cloud, never a traceback."""
+    from keystoneauth1.exceptions import ClientException
+    from openstack.exceptions import SDKException
+
+    try:
+        yield
+    except (SDKException, ClientException) as exc:
+        raise CloudError(f"cloud {cloud}: {_first_line(exc)}",
+                         "check the cloud's entry in clouds.yaml and that its API "
+                         "answers (e.g. `openstack --os-cloud NAME server list`)") from None
 
 
 def is_transient(exc: BaseException) -> bool:

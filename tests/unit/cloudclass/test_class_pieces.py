@@ -159,3 +159,16 @@ def test_the_inventory_logs_in_as_the_settings_login_user(run, state_dir, monkey
     assert code == 0, output
     line = (state_dir / "classes" / "class" / "inventory").read_text().splitlines()[1]
     assert line.startswith("student01 ssh://ubuntu@203.0.113.")
+
+
+def test_a_refused_login_is_one_line_naming_the_cloud(run, state_dir):
+    from keystoneauth1.exceptions import Unauthorized
+
+    run.cloud.fail_next["flavors"] = [Unauthorized("The request you have made requires "
+                                                   "authentication. (HTTP 401)")]
+    code, output = run("class", "up", "--cloud", "school", "--count", "2",
+                       "--ssh-from", "192.0.2.0/24")
+    assert code == 3
+    assert "stacklab: cloud school: The request you have made requires authentication" \
+        in output
+    assert "Traceback" not in output and not run.cloud.servers
