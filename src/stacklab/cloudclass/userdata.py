@@ -10,7 +10,9 @@ changes is set around it:
   the settings' MACs (systemd-networkd .netdev), so the address plan inside is unchanged;
 - the second disk is a volume the cloud names /dev/vdX: a udev rule gives it the device
   name the labs use (host.volume_disk.device), found by the volume's serial (its id);
-- the reboot the Vagrantfile does after provisioning (the NIC names take effect).
+- the reboot the Vagrantfile does after provisioning (the NIC names take effect), and the
+  host name and /etc/hosts kept as provision.sh leaves them (cloud-init would put the
+  server's name back at every boot).
 """
 
 from __future__ import annotations
@@ -52,6 +54,10 @@ def user_data(s: Settings, public_key: str, management_mac: str, volume_id: str)
                       "content": f"[NetDev]\nName={nic.interface}\nKind=dummy\n"
                                  f"MACAddress={nic.mac}\n"})
     config = {
+        # provision.sh names the host and maps it in /etc/hosts (tutorial §4): cloud-init
+        # must not put the server's name back at the next boot
+        "preserve_hostname": True,
+        "manage_etc_hosts": False,
         "users": ["default", {"name": s.host.user, "shell": "/bin/bash",
                               "sudo": "ALL=(ALL) NOPASSWD:ALL",
                               "ssh_authorized_keys": [public_key]}],

@@ -72,6 +72,7 @@ def test_user_data_runs_the_vagrant_vms_own_provisioning(settings):
     netdevs = [f["content"] for f in config["write_files"] if f["path"].endswith(".netdev")]
     assert f"MACAddress={settings.network.public.mac}" in netdevs[0]
     assert config["power_state"]["mode"] == "reboot"
+    assert config["preserve_hostname"] is True and config["manage_etc_hosts"] is False
 
 
 def test_which_errors_are_tried_again():
