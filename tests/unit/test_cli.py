@@ -13,7 +13,8 @@ from stacklab.cli import cli
 from stacklab.cli.app import Group
 from stacklab.errors import NotYetAvailable, StacklabError
 
-DESIGN_COMMANDS = ["labs", "check", "grade", "solve", "notebooks", "up", "down", "box", "doctor"]
+DESIGN_COMMANDS = ["labs", "check", "grade", "solve", "notebooks", "up", "down", "box", "doctor",
+                   "class"]
 
 
 def leaf_paths(group: click.Group, prefix: tuple[str, ...] = ()):

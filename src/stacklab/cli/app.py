@@ -53,10 +53,20 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from stacklab.cli import box, check, doctor, grade, labs, lifecycle, notebooks, solve
+    from stacklab.cli import (
+        box,
+        check,
+        classroom,
+        doctor,
+        grade,
+        labs,
+        lifecycle,
+        notebooks,
+        solve,
+    )
 
     for command in (labs.labs, check.check, grade.grade, solve.solve, notebooks.notebooks,
-                    lifecycle.up, lifecycle.down, box.box, doctor.doctor):
+                    lifecycle.up, lifecycle.down, box.box, doctor.doctor, classroom.class_):
         cli.add_command(command)
 
 

@@ -238,6 +238,36 @@ class Boxes(Model):
     override: str = ""
 
 
+class Cloud(Model):
+    """`stacklab class up`: one lab host per student on an existing OpenStack cloud."""
+
+    image: str = Field(default="ubuntu-24.04", min_length=1, max_length=255)
+    login_user: str = Field(default="", pattern=r"^([a-z_][a-z0-9_-]*)?$")  # "": host.user
+    flavor: str = Field(default="", max_length=255)  # "": the smallest that fits below
+    min_memory_mb: Int = Field(default=8192, ge=64)
+    min_vcpus: Int = Field(default=2, ge=1)
+    min_disk_gb: Int = Field(default=20, ge=0)
+    volume_size_gb: Int = Field(default=20, ge=1, le=2048)
+    network: str = Field(default="", max_length=255)  # "": the project's only network
+    floating_ip: Literal["auto", "always", "never"] = "auto"
+    external_network: str = Field(default="", max_length=255)
+    ssh_from: str = Field(default="", max_length=43)  # "": must be given (--ssh-from)
+    parallel: Int = Field(default=5, ge=1, le=50)
+    retries: Int = Field(default=4, ge=0, le=20)
+    timeout_s: Int = Field(default=1200, ge=30)
+
+    @field_validator("ssh_from")
+    @classmethod
+    def _cidr(cls, value: str) -> str:
+        if value:
+            try:
+                IPv4Network(value, strict=False)
+            except ValueError:
+                raise ValueError(f"'{value}' is not an address range such as "
+                                 "192.0.2.0/24") from None
+        return value
+
+
 class Provider(Model):
     # A provider's own keys (ssh_port, ...) stay free-form: each provider documents its own.
     model_config = ConfigDict(extra="allow", frozen=True)
@@ -267,6 +297,7 @@ class Settings(Model):
     volume: Volume
     boxes: Boxes
     providers: dict[str, Provider]
+    cloud: Cloud = Field(default_factory=Cloud)
 
     @field_validator("providers")
     @classmethod

@@ -1,0 +1,176 @@
+"""Stage 6c: the solved lab host's OpenStack 2025.1 serves as "the school's cloud".
+
+`stacklab class up --count 3` runs as an instructor would, from the learner's side of the
+lab network (the learner namespace the container host made: the only place its APIs and
+floating IPs answer), with a clouds.yaml for the tutorial's project and the small guest
+image and flavor. It must make 3 servers with their volumes, key pairs, ports, floating
+IPs and one security group; `class status` says all 3 are ACTIVE; `stacklab grade` reaches
+the 3 hosts with their own keys (they are the small guest, not lab hosts: their checks do
+not pass, and no host is reported fully graded and green); `class down` leaves the
+project's counts of servers, volumes, ports, floating IPs, key pairs and security groups
+as they were before `up`.
+
+What this cannot prove: a full lab host provisioned by cloud-init on a real cloud image
+(the small guest has no cloud-init; the user-data is given but not run).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+
+import yaml
+from breakages import PROJECT, S
+from kit import KIT, LabHost, Result
+
+from stacklab.labhost.container.naming import Names
+
+COUNT = 3
+CLASS = "e2e6c"
+PROXIES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
+UNJUDGED_HOST = ("unreachable", "refused", "hostkey", "timeout")
+COUNTED = {"servers": "server list", "volumes": "volume list", "ports": "port list",
+           "floating_ips": "floating ip list", "keypairs": "keypair list",
+           "security_groups": "security group list"}
+
+
+def counts(solved: LabHost) -> dict[str, int]:
+    """The project's resources, as the tutorial's user sees them on the lab host."""
+    found = {}
+    for what, command in COUNTED.items():
+        out = solved.sh(PROJECT + f"openstack {command} -f json")
+        found[what] = len(json.loads(out[out.index("["):]))
+    return found
+
+
+def clouds_yaml(tmp_path) -> tuple[str, str]:
+    """A clouds.yaml naming the lab host's Keystone as "school"; and a hosts file for the
+    learner's side (the service catalog names the controller by its host name)."""
+    cloud = {"clouds": {"school": {
+        "auth": {"auth_url": f"http://{S.network.public.address}:5000/v3",
+                 "username": S.identity.user, "password": S.identity.password,
+                 "project_name": S.identity.project, "user_domain_name": "Default",
+                 "project_domain_name": "Default"},
+        "region_name": S.openstack.region, "interface": "public",
+        "identity_api_version": 3}}}
+    path = tmp_path / "clouds.yaml"
+    path.write_text(yaml.safe_dump(cloud))
+    hosts = tmp_path / "hosts"
+    hosts.write_text(f"127.0.0.1\tlocalhost\n{S.network.public.address}\t{S.host.name}\n")
+    return str(path), str(hosts)
+
+
+def on_learner_side(solved: LabHost, hosts: str, env: dict[str, str], *args: str,
+                    timeout: float = 1800) -> Result:
+    """Run a command in the learner namespace, with its own /etc/hosts (bound in a private
+    mount namespace: this machine's /etc/hosts is not touched)."""
+    netns = Names(solved.name).learner_netns
+    script = ('h=$1; ns=$2; shift 2; mount --bind "$h" /etc/hosts && '
+              'exec ip netns exec "$ns" "$@"')
+    started = time.monotonic()
+    proc = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c",
+                           script, "sh", hosts, netns, *args], cwd=KIT, env=env,
+                          capture_output=True, text=True, timeout=timeout,
+                          stdin=subprocess.DEVNULL, check=False)
+    return Result(proc.returncode, proc.stdout + proc.stderr, time.monotonic() - started)
+
+
+def test_a_class_on_the_lab_hosts_own_openstack(solved: LabHost, tmp_path):
+    config, hosts = clouds_yaml(tmp_path)
+    # the lab network is ours alone: no proxy of this machine stands between
+    direct = {k: v for k, v in solved.env.items() if k.lower() not in PROXIES}
+    env = {**direct, "OS_CLIENT_CONFIG_FILE": config,
+           "STACKLAB__CLOUD__IMAGE": S.image.name,
+           "STACKLAB__CLOUD__LOGIN_USER": S.login_user,
+           "STACKLAB__CLOUD__FLAVOR": S.instance.flavor,
+           "STACKLAB__CLOUD__MIN_MEMORY_MB": str(S.instance.flavor_ram_mb),
+           "STACKLAB__CLOUD__MIN_VCPUS": str(S.instance.flavor_vcpus),
+           "STACKLAB__CLOUD__MIN_DISK_GB": str(S.instance.flavor_disk_gb),
+           "STACKLAB__CLOUD__VOLUME_SIZE_GB": "1",
+           "STACKLAB__CLOUD__NETWORK": S.network.fixed.name,
+           "STACKLAB__CLOUD__EXTERNAL_NETWORK": S.network.floating.network,
+           "STACKLAB__CLOUD__PARALLEL": "3",
+           "STACKLAB__CLOUD__TIMEOUT_S": "900"}
+
+    def stacklab(*args: str, timeout: float = 1800) -> Result:
+        return on_learner_side(solved, hosts, env, sys.executable, "-m", "stacklab", *args,
+                               timeout=timeout)
+
+    before = counts(solved)
+    try:
+        up = stacklab("class", "up", "--cloud", "school", "--count", str(COUNT), "--name",
+                      CLASS, "--ssh-from", f"{S.network.public.gateway}/32", timeout=2400)
+        solved.timings.add(f"class up --count {COUNT} on the lab host's OpenStack",
+                           up.seconds)
+        assert up.code == 0, up.tail()
+        made = counts(solved)
+        assert {k: made[k] - before[k] for k in made} == {
+            "servers": COUNT, "volumes": COUNT, "ports": COUNT, "floating_ips": COUNT,
+            "keypairs": COUNT, "security_groups": 1}, (before, made)
+
+        status = stacklab("class", "status", "--name", CLASS, timeout=300)
+        assert status.code == 0, status.tail()
+        assert f"all {COUNT} hosts ACTIVE" in status.out, status.tail()
+        for n in range(1, COUNT + 1):
+            assert f"student{n:02d}" in status.out
+
+        folder = solved.state_dir / "classes" / CLASS
+        inventory = folder / "inventory"
+        lines = [ln for ln in inventory.read_text().splitlines() if not ln.startswith("#")]
+        assert len(lines) == COUNT, inventory.read_text()
+        addresses = [ln.split()[1].split("@")[1].rsplit(":", 1)[0] for ln in lines]
+        _wait_for_ssh(solved, hosts, env, addresses)
+
+        out = tmp_path / "grades"
+        graded = stacklab("grade", "--inventory", str(inventory), "--jobs", str(COUNT),
+                          "--labs", "3-14", "--connect-timeout", "20", "--accept-new",
+                          "--out", str(out), timeout=1800)
+        solved.timings.add(f"grade the class of {COUNT} small guests", graded.seconds)
+        reports = list(out.glob("*.json"))
+        assert reports, f"grade wrote no JSON (exit {graded.code}):\n{graded.tail()}"
+        report = {h["name"]: h for h in json.loads(reports[0].read_text())["hosts"]}
+        assert set(report) == {f"student{n:02d}" for n in range(1, COUNT + 1)}
+        for name, host in report.items():
+            # reached with the student's own key: not "unreachable", not "refused"
+            assert host["status"] not in UNJUDGED_HOST, (name, host["status"], host["reason"])
+            passed = [c for c in host["checks"] if c["status"] == "passed"]
+            assert host["checks"] and len(passed) < len(host["checks"]), name
+            assert not (host["status"] == "ok" and all(
+                c["status"] in ("passed", "n/a", "not-verified") for c in host["checks"])), \
+                f"{name}: a small guest graded green as a lab host"
+        assert graded.code in (0, 3), graded.tail()
+    finally:
+        down = stacklab("class", "down", "--name", CLASS, "--cloud", "school", "--yes",
+                        timeout=1800)
+        solved.timings.add(f"class down ({COUNT} hosts)", down.seconds)
+    assert down.code == 0, down.tail()
+    assert counts(solved) == before
+    again = stacklab("class", "down", "--name", CLASS, "--cloud", "school", "--yes",
+                     timeout=600)
+    assert again.code == 0 and "0 resources deleted" in again.out, again.tail()
+    solved.not_verified["class up: cloud-init provisioning"] = (
+        "the small guest has no cloud-init: a full lab host provisioned from the user-data "
+        "on a real cloud image is not seen here")
+
+
+def _wait_for_ssh(solved: LabHost, hosts: str, env: dict[str, str], addresses: list[str],
+                  seconds: int = 600) -> None:
+    """The guests boot after ACTIVE: wait until each one's sshd shows its banner."""
+    probe = ("import socket, sys, time\n"
+             "end = time.monotonic() + float(sys.argv[1])\n"
+             "for a in sys.argv[2:]:\n"
+             "    while True:\n"
+             "        try:\n"
+             "            with socket.create_connection((a, 22), 5) as s:\n"
+             "                if s.recv(16).startswith(b'SSH-'):\n"
+             "                    break\n"
+             "        except OSError:\n"
+             "            pass\n"
+             "        if time.monotonic() > end:\n"
+             "            sys.exit(f'{a}: no SSH banner')\n"
+             "        time.sleep(3)\n")
+    done = on_learner_side(solved, hosts, env, sys.executable, "-c", probe, str(seconds),
+                           *addresses, timeout=seconds + 60)
+    assert done.code == 0, done.tail()
