@@ -182,4 +182,55 @@ BREAKAGES = (
         f"~/{S.identity.rc_file}",
         _red("10.rc_file_is_in_place"),
         repaired_by=10),
+    # every lab, three kinds (issue 15): the cheap-to-repair mistakes of labs with none yet
+    Breakage(
+        "root-grant-from-anywhere-dropped", "missing",
+        "sudo mysql -e \"DROP USER IF EXISTS 'root'@'%'\"",
+        _red("03.root_is_granted_from_anywhere", "03.root_logs_in_from_the_lab_network"),
+        repaired_by=3),
+    Breakage(
+        "host-name-on-a-loopback-line-first", "extra",
+        # Debian's own default: the name on 127.0.1.1, read before the lab address
+        f"sudo sed -i '1i 127.0.1.1 {S.host.name}' /etc/hosts",
+        _red("04.host_name_resolves_to_the_lab_address"),
+        repaired_by=4),
+    Breakage(
+        "glance-endpoints-deleted", "missing",
+        ADMIN + "openstack endpoint list --service image -f value -c ID"
+        " | xargs -r openstack endpoint delete",
+        _red("05.glance_endpoint_is_registered"),
+        repaired_by=5),
+    Breakage(
+        "nova-user-without-the-service-role", "missing",
+        ADMIN + "openstack role remove --project service --user nova service",
+        _red("06.nova_user_holds_the_service_role"),
+        repaired_by=6),
+    Breakage(
+        "l3-agent-stopped", "missing",
+        "sudo systemctl stop neutron-l3-agent",
+        _red("09.every_service_smiles"),
+        repaired_by=9, quiet=90),  # neutron marks an agent down 75 s after its last report
+    Breakage(
+        "user-without-the-role", "missing",
+        ADMIN + f"openstack role remove --project {S.identity.project} "
+        f"--user {S.identity.user} {S.identity.role}",
+        _red("10.user_has_the_role_on_the_project", "10.user_logs_in"),
+        repaired_by=10),
+    Breakage(
+        "image-deactivated", "wrong",
+        ADMIN + f"openstack image set --deactivate {S.image.name}",
+        _red("11.image_is_active"),
+        repaired_by=11),
+    Breakage(
+        "keypair-deleted", "missing",
+        PROJECT + f"openstack keypair delete {S.instance.keypair}",
+        _red("12.keypair_exists", "12.private_key_matches_the_keypair"),
+        repaired_by=12),
+    Breakage(
+        "ssh-rule-removed", "missing",
+        PROJECT + f"openstack security group rule list {S.instance.security_group} "
+        "--protocol tcp --ingress -f value -c ID -c 'Port Range'"
+        " | awk '$2 ~ /^22:22$/ {print $1}' | xargs -r openstack security group rule delete",
+        _red("13.security_group_allows_ssh_and_ping", "13.instance_answers_ssh"),
+        repaired_by=13),
 )
