@@ -179,9 +179,10 @@ class Server:
         for key in keys:
             if request.env.get(key) != self.startup_env.get(key):
                 return f"environment ({key.decode(errors='replace')})"
-        if fingerprint() != self.fingerprint:
+        changed = [p for p, m in fingerprint() if (p, m) not in self.fingerprint]
+        if changed:
             self.stale = True
-            return "packages changed since warm-up"
+            return f"packages changed since warm-up ({', '.join(changed)})"
         return None
 
     def serve(self) -> Request | None:
