@@ -154,9 +154,9 @@ def test_the_server_leaves_when_idle_and_a_later_script_starts_it_again(fake_cli
     assert zygote.prelude_for("openstack warm")
     directory = Path(zygote.directory or "")
     deadline = time.monotonic() + 30
-    while (directory / "sock").exists() and time.monotonic() < deadline:
+    while directory.exists() and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert not (directory / "sock").exists()
+    assert not directory.exists()  # it left nothing behind
     zygote.checked = 0.0  # half the idle time has passed: the next script checks
     assert zygote.prelude_for("openstack warm")
     assert zygote.directory and Path(zygote.directory, "sock").exists()
@@ -178,3 +178,25 @@ def test_the_server_refuses_when_its_warm_up_printed_something(fake_cli):
     zygote = Zygote(LocalConnection())
     assert zygote.prelude_for("openstack warm") == ""
     assert zygote.broken and "printed" in zygote.note
+
+
+def test_secrets_reach_no_file_nor_the_servers_command_line_and_close_stops_it(fake_cli):
+    transport = ScriptTransport(LocalConnection(), zygote=True)
+    result = transport.run("export OS_PASSWORD=s3cret-pw; openstack env OS_PASSWORD")
+    assert result.output == "s3cret-pw\n"
+    assert transport.zygote is not None and transport.zygote.directory
+    directory = Path(transport.zygote.directory)
+    assert oct(directory.stat().st_mode & 0o777) == "0o700"
+    pid = int((directory / "pid").read_text())
+    assert b"s3cret-pw" not in Path(f"/proc/{pid}/cmdline").read_bytes()
+    assert b"s3cret-pw" not in Path(f"/proc/{pid}/environ").read_bytes()
+    for path in directory.iterdir():
+        if path.is_file():
+            assert b"s3cret-pw" not in path.read_bytes(), path
+    transport.close()
+    assert not directory.exists()
+    deadline = time.monotonic() + 30
+    while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)  # it left (or waits, a zombie, for whoever adopted it)
+    status = Path(f"/proc/{pid}/status")
+    assert not status.exists() or "zombie" in status.read_text()

@@ -232,19 +232,23 @@ class Server:
             os.unlink(path)
             log("packages changed: warming up again")
             os.execv(sys.executable, [sys.executable, *self.argv])
-        self.cleanup()
+        self.cleanup(all_of_it=True)
         return None
 
     def terminate(self, *_: object) -> None:
         self.stop = True
 
-    def cleanup(self) -> None:
+    def cleanup(self, *, all_of_it: bool = False) -> None:
+        """Leave nothing behind (`all_of_it`), or keep the log for whoever started it."""
         for conn in self.running.values():
             if conn is not None:
                 conn.close()
-        for name in ("sock", "server.py", "pid"):
+        for name in ("sock", "server.py", "pid", *(("log",) if all_of_it else ())):
             with contextlib.suppress(OSError):
                 os.unlink(os.path.join(self.directory, name))
+        if all_of_it:
+            with contextlib.suppress(OSError):
+                os.rmdir(self.directory)
 
     def accept(self, listener: socket.socket) -> Request | None:
         try:
