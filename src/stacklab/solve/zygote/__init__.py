@@ -9,6 +9,10 @@ through :mod:`client`, and runs the real CLI whenever the server is absent or de
 steps' text, the log and every result stay those of the real CLI; a learner's copy of a
 step runs the real CLI. The server exits after IDLE seconds without a call and when the run
 ends (:meth:`Zygote.stop`).
+
+What a shell function cannot be: `xargs openstack ...` and `sudo openstack ...` run the
+real CLI (fine, only slower), and `openstack ... & kill $!` signals the function's
+subshell, whose client passes INT/TERM/HUP on to the call (no step does this).
 """
 
 from __future__ import annotations
