@@ -4,7 +4,12 @@ A :class:`ScriptTransport` runs one bash script as the connection's user (who ha
 password-less sudo), the script sent on stdin, and returns its exit code and its output,
 stdout and stderr interleaved as a person would see them. It never raises for a failing
 command: the runner decides what a failure means. A host that cannot be reached raises
-HostUnreachable (one line)."""
+HostUnreachable (one line).
+
+A transport made with ``zygote=True`` (a solve run's) puts an `openstack` shell function
+before every script that calls the CLI: it hands the call to a warm CLI server on the host
+(:mod:`stacklab.solve.zygote`) and falls back to the real CLI; the script, its output and
+its exit code are the same either way."""
 
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ from typing import Protocol
 from stacklab.hosts.shell import SUDO_SHIM
 from stacklab.hosts.target import Target
 from stacklab.hosts.transport import TIMED_OUT, Connection, open_connection
+from stacklab.solve.zygote import Zygote
 
 __all__ = ["TIMED_OUT", "Result", "ScriptTransport", "Transport", "open_transport", "wrap"]
 # A script travels on stdin into a 0600 file (mktemp makes it so), never on the host's
@@ -48,22 +54,26 @@ class Transport(Protocol):
     def close(self) -> None: ...
 
 
-def wrap(script: str) -> str:
+def wrap(script: str, prelude: str = "") -> str:
     """The script as bash runs it: errors stop it, stderr joins stdout."""
-    return f"exec 2>&1\nset -eo pipefail\n{SUDO_SHIM}\n{script}"
+    prelude = f"{prelude}\n" if prelude else ""
+    return f"exec 2>&1\nset -eo pipefail\n{SUDO_SHIM}\n{prelude}{script}"
 
 
 class ScriptTransport:
     """Scripts on one connection, kept for the whole run (`owned`: closed with it)."""
 
-    def __init__(self, connection: Connection, *, owned: bool = True) -> None:
+    def __init__(self, connection: Connection, *, owned: bool = True,
+                 zygote: bool = False) -> None:
         self.connection = connection
         self.description = connection.description
         self.owned = owned
+        self.zygote = Zygote(connection) if zygote else None
 
     def run(self, script: str, *, timeout: float | None = None) -> Result:
         said: list[bytes] = []
-        done = self.connection.execute(RUN_FROM_STDIN, stdin=wrap(script).encode(),
+        prelude = self.zygote.prelude_for(script) if self.zygote else ""
+        done = self.connection.execute(RUN_FROM_STDIN, stdin=wrap(script, prelude).encode(),
                                        timeout=timeout, stdout=said.append,
                                        stderr=said.append)
         output = b"".join(said).decode(errors="replace")
@@ -73,10 +83,14 @@ class ScriptTransport:
         return Result(done.code, output, done.seconds)
 
     def close(self) -> None:
-        if self.owned:
-            self.connection.close()
+        try:
+            if self.zygote:
+                self.zygote.stop()
+        finally:
+            if self.owned:
+                self.connection.close()
 
 
-def open_transport(target: Target) -> ScriptTransport:
+def open_transport(target: Target, *, zygote: bool = True) -> ScriptTransport:
     """Scripts on `target` (this machine for a local target), connected on first use."""
-    return ScriptTransport(open_connection(target))
+    return ScriptTransport(open_connection(target), zygote=zygote)
