@@ -13,6 +13,7 @@ its exit code are the same either way."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -91,6 +92,12 @@ class ScriptTransport:
                 self.connection.close()
 
 
-def open_transport(target: Target, *, zygote: bool = True) -> ScriptTransport:
-    """Scripts on `target` (this machine for a local target), connected on first use."""
+WARM_CLI_ENV = "STACKLAB_WARM_CLI"  # 0: every `openstack` call starts the real CLI
+
+
+def open_transport(target: Target, *, zygote: bool | None = None) -> ScriptTransport:
+    """Scripts on `target` (this machine for a local target), connected on first use; with
+    the warm CLI server unless `zygote` is False or STACKLAB_WARM_CLI=0."""
+    if zygote is None:
+        zygote = os.environ.get(WARM_CLI_ENV, "1").strip() != "0"
     return ScriptTransport(open_connection(target), zygote=zygote)
