@@ -8,6 +8,9 @@ A :class:`Connection` runs command lines on one host. Two kinds:
   checked during the handshake (:mod:`stacklab.hosts.hostkeys`) before anything is sent.
 - :class:`LocalConnection`: this machine (a kernel or `solve --local` inside the lab host).
 
+:mod:`stacklab.hosts.session` keeps one command runner open on an SSHConnection's host, for
+callers that run many short commands one after another (the notebooks' cells).
+
 Every command can take input on stdin: secrets travel there, never on a command line. A
 command past its own time limit is stopped and reported with ``timed_out`` (exit code 124,
 as coreutils' timeout(1)). A failing command is never an error; a host that cannot be
@@ -210,14 +213,18 @@ class SSHConnection(Connection):
             assert transport is not None
         return transport
 
-    def execute(self, command: str, *, stdin: bytes = b"", timeout: float | None = None,
-                stdout: Sink, stderr: Sink) -> Exit:
-        started = time.monotonic()
+    def open_channel(self) -> paramiko.Channel:
+        """A new session channel (connecting again first if the connection dropped)."""
         try:
-            channel = self._transport().open_session(timeout=self.timeout)
+            return self._transport().open_session(timeout=self.timeout)
         except (paramiko.SSHException, EOFError, OSError) as exc:
             raise HostUnreachable("error", self.target.url,
                                   f"SSH failed: {_say(exc)}") from None
+
+    def execute(self, command: str, *, stdin: bytes = b"", timeout: float | None = None,
+                stdout: Sink, stderr: Sink) -> Exit:
+        started = time.monotonic()
+        channel = self.open_channel()
         try:
             channel.exec_command(command)
             if stdin:

@@ -4,9 +4,10 @@ Two transports share one small interface (:class:`Transport`):
 
 - :class:`CellTransport`: the lab host through a connection of
   :mod:`stacklab.hosts.transport` (SSH, opened on the first cell and kept for the whole
-  notebook, each cell a new channel on it; or this machine, for a kernel running on the lab
-  host). Output is handed on as it comes, so long commands show their progress; the cell
-  runs under timeout(1) on the host, and an interrupt stops its processes there.
+  notebook; or this machine, for a kernel running on the lab host). Over SSH the cells go
+  through one long-lived command runner on the host (:mod:`stacklab.hosts.session`), not a
+  new channel each. Output is handed on as it comes, so long commands show their progress;
+  the cell runs under timeout(1) on the host, and an interrupt stops its processes there.
 - :class:`DryRunTransport`: no lab host at all. It asks bash to parse the cell
   (``bash -n``) and runs nothing: the notebooks' own tests use it, so a cell whose shell
   is broken still fails there.
@@ -27,8 +28,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from stacklab.hosts.session import HostSession
 from stacklab.hosts.target import Target
-from stacklab.hosts.transport import TIMED_OUT, Connection, open_connection
+from stacklab.hosts.transport import TIMED_OUT, Connection, SSHConnection, open_connection
 
 INTERRUPTED = 130
 KILL_GRACE = 5.0  # seconds between TERM and KILL when a cell runs past its timeout
@@ -76,9 +78,13 @@ class CellTransport:
     """Cells on the lab host through one connection of :mod:`stacklab.hosts.transport`
     (SSH, opened on the first cell and kept, or this machine), streamed as they run."""
 
-    def __init__(self, connection: Connection) -> None:
-        self.connection = connection
+    def __init__(self, connection: Connection, *, persistent: bool = True) -> None:
+        self.connection = connection  # also the graders' and the solution's (%check, %solve)
         self.description = connection.description
+        # over SSH, cells go through one long-lived runner on the host (no channel per
+        # cell); persistent=False keeps a channel per cell (the benchmark's baseline)
+        self.cells: Connection = (HostSession(connection) if persistent
+                                  and isinstance(connection, SSHConnection) else connection)
 
     @property
     def connections_opened(self) -> int:
@@ -89,10 +95,12 @@ class CellTransport:
         marker = f"cell-{uuid.uuid4().hex[:12]}"
         try:
             # the host's timeout(1) ends the cell; this limit is the backstop if it hangs
-            done = self.connection.stream(remote_command(script, timeout, marker),
+            done = self.cells.stream(remote_command(script, timeout, marker),
                                           timeout=timeout + KILL_GRACE + 5, stdout=stdout,
                                           stderr=stderr)
         except KeyboardInterrupt:
+            # the runner on the host already stopped the cell's processes: this finds any
+            # left by the per-channel path (a closed channel alone does not stop them)
             self._stop(marker)
             return Outcome(INTERRUPTED, time.monotonic() - started, interrupted=True)
         return Outcome(done.code, done.seconds,
@@ -105,6 +113,7 @@ class CellTransport:
             self.connection.run(f"pkill -TERM -f {shlex.quote(pattern)}", timeout=5)
 
     def close(self) -> None:
+        self.cells.close()
         self.connection.close()
 
 

@@ -1,0 +1,177 @@
+"""The small program :mod:`stacklab.hosts.session` keeps running on the lab host.
+
+It is sent on the command line of one SSH exec channel (``python3 -c``, the source
+compressed) and then runs one command at a time for as long as the channel stays open,
+like Mitogen's remote interpreter, without installing anything on the host.
+
+Requests arrive on stdin, each a header line and its bytes::
+
+    run ID CMDLEN STDINLEN LIMIT\\n<command><stdin>   run under the login shell; LIMIT 0: none
+    kill ID\\n                                         stop the running command's process group
+
+Replies go to stdout as frames: one kind byte, a 4-byte big-endian length, the payload.
+Kinds: R ready, S started (ID), O stdout, E stderr, X exit (``ID CODE TIMED_OUT``). All
+the command's output travels inside length-counted frames, so nothing it prints can pass
+for a reply. The end of stdin (the channel closed, the connection lost) stops the running
+command and ends the helper. Runs on the host's Python 3 (3.6 or later), stdlib only.
+"""
+
+import contextlib
+import os
+import pwd
+import select
+import signal
+import struct
+import subprocess
+import threading
+import time
+
+CHUNK = 65536
+KILL_GRACE = 5.0  # seconds between TERM and KILL
+TIMED_OUT = 124
+
+
+GONE = []  # set once nobody reads the replies any more
+
+
+def send(kind, payload=b""):
+    data = kind + struct.pack(">I", len(payload)) + payload
+    while data and not GONE:
+        try:
+            data = data[os.write(1, data):]
+        except OSError:
+            GONE.append(True)  # still stop the running command, then end
+
+
+class Requests:
+    """Header lines and counted bytes from stdin."""
+
+    def __init__(self):
+        self.buf = b""
+        self.eof = False
+
+    def fill(self):
+        data = os.read(0, CHUNK)
+        if not data:
+            self.eof = True
+        self.buf += data
+
+    def line(self):
+        """A complete header line if one has arrived, else None."""
+        end = self.buf.find(b"\n")
+        if end < 0:
+            return None
+        line, self.buf = self.buf[:end], self.buf[end + 1:]
+        return line.decode().split()
+
+    def take(self, n):
+        while len(self.buf) < n and not self.eof:
+            self.fill()
+        data, self.buf = self.buf[:n], self.buf[n:]
+        return data
+
+
+def feed(pipe, data):
+    try:
+        pipe.write(data)
+    except OSError:
+        pass  # the command ended without reading it all
+    finally:
+        with contextlib.suppress(OSError):
+            pipe.close()
+
+
+def signal_group(pid, sig):
+    with contextlib.suppress(OSError):  # already gone
+        os.killpg(pid, sig)
+
+
+def run(requests, ident, command, data, limit):
+    shell = pwd.getpwuid(os.getuid()).pw_shell or "/bin/sh"
+    # a session of its own: a kill reaches every process the command started
+    proc = subprocess.Popen([shell, "-c", command], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE,
+                            stdin=subprocess.PIPE if data else subprocess.DEVNULL,
+                            start_new_session=True)
+    send(b"S", ident.encode())
+    if data:
+        threading.Thread(target=feed, args=(proc.stdin, data), daemon=True).start()
+    kinds = {proc.stdout.fileno(): b"O", proc.stderr.fileno(): b"E"}
+    deadline = time.monotonic() + limit if limit > 0 else None
+    killed_at = None
+    timed_out = False
+    while True:
+        if proc.poll() is not None and (not kinds or killed_at is not None):
+            break
+        now = time.monotonic()
+        if deadline is not None and now >= deadline and killed_at is None:
+            timed_out = True
+            killed_at = now
+            deadline = None
+            signal_group(proc.pid, signal.SIGTERM)
+        if killed_at is not None and now - killed_at >= KILL_GRACE:
+            signal_group(proc.pid, signal.SIGKILL)
+            killed_at = float("inf")  # once
+        waits = [1.0 if deadline is None else max(0.0, deadline - now)]
+        if killed_at is not None:
+            waits.append(0.05)
+        if not kinds:
+            waits.append(0.05)  # the pipes closed, the process not yet: poll for it
+        fds = list(kinds) + ([] if requests.eof else [0])
+        ready, _, _ = select.select(fds, [], [], min(waits))
+        for fd in ready:
+            if fd == 0:
+                requests.fill()
+                while True:
+                    words = requests.line()
+                    if words is None:
+                        break
+                    if words[:1] == ["kill"] and killed_at is None:
+                        killed_at = time.monotonic()
+                        signal_group(proc.pid, signal.SIGTERM)
+                if requests.eof and killed_at is None:  # nobody is listening any more
+                    killed_at = time.monotonic()
+                    signal_group(proc.pid, signal.SIGTERM)
+                continue
+            chunk = os.read(fd, CHUNK)
+            if chunk:
+                send(kinds[fd], chunk)
+            else:
+                del kinds[fd]
+    for fd in list(kinds):  # what is already there after a stop
+        ready, _, _ = select.select([fd], [], [], 0)
+        chunk = os.read(fd, CHUNK) if ready else b""
+        if chunk:
+            send(kinds[fd], chunk)
+    proc.stdout.close()
+    proc.stderr.close()
+    code = proc.returncode
+    if timed_out:
+        code = TIMED_OUT
+    elif code < 0:
+        code = 128 - code  # a signal, as the shells report it
+    send(b"X", f"{ident} {code} {int(timed_out)}".encode())
+
+
+def main():
+    requests = Requests()
+    send(b"R", b"stacklab-session 1")
+    while True:
+        words = requests.line()
+        if words is None:
+            if requests.eof:
+                return
+            requests.fill()
+            continue
+        if words[:1] != ["run"]:
+            continue  # a kill for a command that already ended
+        ident, size, stdin_size, limit = words[1], int(words[2]), int(words[3]), float(words[4])
+        command = requests.take(size).decode()
+        data = requests.take(stdin_size)
+        if requests.eof and len(data) < stdin_size:
+            return
+        run(requests, ident, command, data, limit)
+
+
+if __name__ == "__main__":
+    main()
