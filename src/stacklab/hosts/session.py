@@ -8,7 +8,8 @@ keeps its remote interpreter), and sends it each command over that channel's std
 
 Each command still runs as over a channel of its own: under the SSH user's login shell in
 its home, with its own stdin (empty: it reads EOF), its output streamed back as it comes,
-its exit code (a signal N as 128+N) and its time limit (exit 124, ``timed_out``). The
+its exit code (-1 for a signal, as paramiko
+reports one) and its time limit (exit 124, ``timed_out``). The
 helper frames everything it sends with counted lengths, so no output can pass for its
 replies. An interrupt (KeyboardInterrupt, or any exception while a command runs) makes the
 helper stop the command's whole process group before it is raised on; if the helper does
@@ -230,7 +231,7 @@ class HostSession(Connection):
                                               "the command runner on the host ended")
                     raise _Lost(reason)
         except BaseException:
-            if running and not helper.ended:  # an interrupt: stop the command first
+            if not helper.ended:  # an interrupt: stop the command (sent, maybe started)
                 self._stop(helper, ident)
             raise
 

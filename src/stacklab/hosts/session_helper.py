@@ -10,7 +10,7 @@ Requests arrive on stdin, each a header line and its bytes::
     kill ID\\n                                         stop the running command's process group
 
 Replies go to stdout as frames: one kind byte, a 4-byte big-endian length, the payload.
-Kinds: R ready, S started (ID), O stdout, E stderr, X exit (``ID CODE TIMED_OUT``). All
+Kinds: R ready, S starting (ID), O stdout, E stderr, X exit (``ID CODE TIMED_OUT``). All
 the command's output travels inside length-counted frames, so nothing it prints can pass
 for a reply. The end of stdin (the channel closed, the connection lost) stops the running
 command and ends the helper. Runs on the host's Python 3 (3.6 or later), stdlib only.
@@ -88,12 +88,20 @@ def signal_group(pid, sig):
 
 def run(requests, ident, command, data, limit):
     shell = pwd.getpwuid(os.getuid()).pw_shell or "/bin/sh"
-    # a session of its own: a kill reaches every process the command started
-    proc = subprocess.Popen([shell, "-c", command], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE,
-                            stdin=subprocess.PIPE if data else subprocess.DEVNULL,
-                            start_new_session=True)
+    # said before the command starts: if this helper dies from here on, the command may
+    # have run, and the client must not send it again
     send(b"S", ident.encode())
+    try:
+        # a session of its own: a kill reaches every process the command started; argv[0]
+        # the shell's bare name, as sshd starts it (its error messages say so)
+        proc = subprocess.Popen([os.path.basename(shell), "-c", command], executable=shell,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                stdin=subprocess.PIPE if data else subprocess.DEVNULL,
+                                start_new_session=True)
+    except OSError as exc:
+        send(b"E", f"{shell}: {exc.strerror}\n".encode())
+        send(b"X", f"{ident} 127 0".encode())
+        return
     if data:
         threading.Thread(target=feed, args=(proc.stdin, data), daemon=True).start()
     kinds = {proc.stdout.fileno(): b"O", proc.stderr.fileno(): b"E"}
@@ -149,7 +157,7 @@ def run(requests, ident, command, data, limit):
     if timed_out:
         code = TIMED_OUT
     elif code < 0:
-        code = 128 - code  # a signal, as the shells report it
+        code = -1  # killed by a signal: what a channel of its own reports (paramiko)
     send(b"X", f"{ident} {code} {int(timed_out)}".encode())
 
 
