@@ -8,10 +8,15 @@ keeps its remote interpreter), and sends it each command over that channel's std
 
 Each command still runs as over a channel of its own: under the SSH user's login shell in
 its home, with its own stdin (empty: it reads EOF), its output streamed back as it comes,
-its exit code (-1 for a signal, as paramiko
-reports one) and its time limit (exit 124, ``timed_out``). The
-helper frames everything it sends with counted lengths, so no output can pass for its
-replies. An interrupt (KeyboardInterrupt, or any exception while a command runs) makes the
+its exit code (-1 for a signal, as paramiko reports one) and its time limit (exit 124,
+``timed_out``). The helper frames everything it sends with counted lengths, so no output
+can pass for its replies. :meth:`HostSession.execute_argv` runs a program with no shell in
+between, under the helper's own time limit (one exec fewer: the notebooks run a cell's bash
+that way). The first command need not wait for the host's Python: :meth:`HostSession.ready`
+starts the helper in the background and the caller runs that command on a channel
+meanwhile.
+
+An interrupt (KeyboardInterrupt, or any exception while a command runs) makes the
 helper stop the command's whole process group before it is raised on; if the helper does
 not confirm, the channel is closed (which also stops the command) and a new helper starts
 with the next command. A helper that died between commands (killed, the connection lost)
@@ -34,11 +39,20 @@ from pathlib import Path
 import paramiko
 
 from stacklab.hosts.errors import HostUnreachable
-from stacklab.hosts.transport import TIMED_OUT, Connection, Exit, Sink, SSHConnection
+from stacklab.hosts.transport import (
+    TIMED_OUT,
+    Connection,
+    Exit,
+    Sink,
+    SSHConnection,
+    TextSink,
+    _Decoder,
+)
 
 CHUNK = 32768
-STOP_GRACE = 10.0  # seconds to wait for the helper to confirm a stop (it KILLs after 5)
-REPORT_GRACE = 3.0  # seconds past a time limit to wait for the helper's own report
+KILL_GRACE = 5.0  # the helper's seconds between TERM and KILL (session_helper.KILL_GRACE)
+STOP_GRACE = KILL_GRACE + 5  # seconds to wait for the helper to confirm a stop
+REPORT_GRACE = 3.0  # seconds past a time limit and KILL_GRACE to wait for its report
 READY = b"stacklab-session 1"
 _END = (b"", b"")  # the reader's mark: the channel ended
 
@@ -74,7 +88,10 @@ class _Helper:
                     size = int.from_bytes(buf[1:5], "big")
                     if len(buf) < 5 + size:
                         break
-                    self.frames.put((bytes(buf[:1]), bytes(buf[5:5 + size])))
+                    frame = (bytes(buf[:1]), bytes(buf[5:5 + size]))
+                    if frame == (b"R", READY):
+                        self.ready = True  # said here too, for ready() between commands
+                    self.frames.put(frame)
                     del buf[:5 + size]
         except (paramiko.SSHException, EOFError, OSError):
             pass
@@ -121,6 +138,10 @@ class _Lost(Exception):
     """The helper ended before it started the command: safe to try again."""
 
 
+class RunnerUnavailable(Exception):
+    """This host runs no helper (see :attr:`HostSession.unavailable`); nothing was run."""
+
+
 class HostSession(Connection):
     """Commands on an SSH host through one long-lived helper (see the module's text).
 
@@ -134,6 +155,7 @@ class HostSession(Connection):
         self.sessions_opened = 0  # helpers started so far
         self.unavailable: str | None = None  # why this host runs no helper (then: channels)
         self._helper: _Helper | None = None
+        self._starting: threading.Thread | None = None
         self._lock = threading.Lock()  # one command at a time on the helper
         self._sequence = 0
 
@@ -141,27 +163,81 @@ class HostSession(Connection):
     def connections_opened(self) -> int:  # type: ignore[override]
         return self.connection.connections_opened
 
+    def ready(self) -> bool:
+        """Whether the next command can go to a running helper at once. If none runs, one
+        is started in the background (connecting first, here) and this says False: the
+        caller runs that command on a channel of its own meanwhile, so the first command
+        does not wait for the host's Python to start."""
+        if self.unavailable is not None:
+            return False
+        if self._starting is not None:
+            self._starting.join()
+            self._starting = None
+        if self._helper is not None and self._helper.alive():
+            return True
+        if self._helper is not None and not self._helper.ready:
+            self._maybe_unavailable(self._helper, self._helper.why_not())
+            if self.unavailable is not None:
+                return False
+        self.connection.open()  # the connection now, in this thread: one connect
+
+        def start() -> None:
+            with contextlib.suppress(Exception):  # the next command reports what fails
+                self._open()
+
+        self._starting = threading.Thread(target=start, name="stacklab-session-start",
+                                          daemon=True)
+        self._starting.start()
+        return False
+
     def execute(self, command: str, *, stdin: bytes = b"", timeout: float | None = None,
                 stdout: Sink, stderr: Sink) -> Exit:
-        if self.unavailable is not None or not self._lock.acquire(blocking=False):
-            # no helper on this host, or it is busy (a command from another thread)
+        """Run `command` under the login shell, as on a channel of its own; on one if the
+        host runs no helper or it is busy (a command from another thread)."""
+        try:
+            return self._serve("sh", command.encode(), stdin, timeout, stdout, stderr)
+        except RunnerUnavailable:
             return self.connection.execute(command, stdin=stdin, timeout=timeout,
                                            stdout=stdout, stderr=stderr)
+
+    def execute_argv(self, argv: list[str], *, stdin: bytes = b"",
+                     timeout: float | None = None, stdout: Sink, stderr: Sink) -> Exit:
+        """Run the program `argv` with no shell in between (one exec fewer than
+        :meth:`execute`). RunnerUnavailable if no helper can run it: nothing ran."""
+        if any("\0" in arg for arg in argv):
+            raise ValueError("an argument holds a NUL byte")
+        return self._serve("argv", "\0".join(argv).encode(), stdin, timeout, stdout, stderr)
+
+    def stream_argv(self, argv: list[str], *, timeout: float | None, stdout: TextSink,
+                    stderr: TextSink) -> Exit:
+        """:meth:`execute_argv`, its output handed on as text (as :meth:`stream`)."""
+        out, err = _Decoder(stdout), _Decoder(stderr)
+        done = self.execute_argv(argv, timeout=timeout, stdout=out.feed, stderr=err.feed)
+        out.feed(b"", final=True)
+        err.feed(b"", final=True)
+        return done
+
+    def _serve(self, mode: str, command: bytes, stdin: bytes, timeout: float | None,
+               stdout: Sink, stderr: Sink) -> Exit:
+        if self._starting is not None:
+            self._starting.join()
+            self._starting = None
+        if self.unavailable is not None or not self._lock.acquire(blocking=False):
+            raise RunnerUnavailable(self.unavailable or "busy")
         try:
             for attempt in range(2):
                 try:
-                    return self._execute(command, stdin, timeout, stdout, stderr)
+                    return self._execute(mode, command, stdin, timeout, stdout, stderr)
                 except _Lost as lost:
                     if self.unavailable is not None:
-                        break
+                        raise RunnerUnavailable(self.unavailable) from None
                     if attempt:
                         raise HostUnreachable("error", self.description,
                                               f"the command runner on the host ended: "
                                               f"{lost}") from None
+            raise AssertionError("unreachable")
         finally:
             self._lock.release()
-        return self.connection.execute(command, stdin=stdin, timeout=timeout, stdout=stdout,
-                                       stderr=stderr)
 
     def _open(self) -> _Helper:
         """The running helper, started now if there is none or it ended."""
@@ -179,22 +255,22 @@ class HostSession(Connection):
         self.sessions_opened += 1
         return self._helper
 
-    def _execute(self, command: str, stdin: bytes, timeout: float | None, stdout: Sink,
-                 stderr: Sink) -> Exit:
+    def _execute(self, mode: str, data: bytes, stdin: bytes, timeout: float | None,
+                 stdout: Sink, stderr: Sink) -> Exit:
         started = time.monotonic()
         helper = self._open()
         self._sequence += 1
         ident = str(self._sequence)
-        data = command.encode()
-        # the helper stops the command at the limit; this side waits a little longer
+        # the helper stops the command at the limit (TERM, then KILL after its grace) and
+        # says so; this side waits that long and a little more
         limit = timeout or 0
-        header = f"run {ident} {len(data)} {len(stdin)} {limit:.3f}\n".encode()
+        header = f"run {ident} {mode} {len(data)} {len(stdin)} {limit:.3f}\n".encode()
         try:
             helper.send(header + data + stdin)  # sent at once, before it says it is ready
         except (paramiko.SSHException, EOFError, OSError) as exc:
             self._drop()
             raise _Lost(str(exc) or type(exc).__name__) from None
-        deadline = None if timeout is None else started + timeout + REPORT_GRACE
+        deadline = None if timeout is None else started + timeout + KILL_GRACE + REPORT_GRACE
         running = False
         try:
             while True:
@@ -219,7 +295,6 @@ class HostSession(Connection):
                     if payload != READY:
                         self._give_up(f"an unknown command runner answered ({payload!r})")
                         raise _Lost("unknown command runner")
-                    helper.ready = True
                 elif frame == _END:
                     reason = helper.why_not()
                     if not helper.ready:

@@ -6,8 +6,9 @@ like Mitogen's remote interpreter, without installing anything on the host.
 
 Requests arrive on stdin, each a header line and its bytes::
 
-    run ID CMDLEN STDINLEN LIMIT\\n<command><stdin>   run under the login shell; LIMIT 0: none
-    kill ID\\n                                         stop the running command's process group
+    run ID sh CMDLEN STDINLEN LIMIT\\n<command><stdin>    under the login shell; LIMIT 0: none
+    run ID argv CMDLEN STDINLEN LIMIT\\n<argv><stdin>     argv NUL-separated, no shell between
+    kill ID\\n                                             stop the command's process group
 
 Replies go to stdout as frames: one kind byte, a 4-byte big-endian length, the payload.
 Kinds: R ready, S starting (ID), O stdout, E stderr, X exit (``ID CODE TIMED_OUT``). All
@@ -86,20 +87,23 @@ def signal_group(pid, sig):
         os.killpg(pid, sig)
 
 
-def run(requests, ident, command, data, limit):
+def run(requests, ident, mode, command, data, limit):
     shell = pwd.getpwuid(os.getuid()).pw_shell or "/bin/sh"
+    if mode == "argv":
+        argv, program = command.split("\0"), None
+    else:  # argv[0] the shell's bare name, as sshd starts it (its error messages say so)
+        argv, program = [os.path.basename(shell), "-c", command], shell
     # said before the command starts: if this helper dies from here on, the command may
     # have run, and the client must not send it again
     send(b"S", ident.encode())
     try:
-        # a session of its own: a kill reaches every process the command started; argv[0]
-        # the shell's bare name, as sshd starts it (its error messages say so)
-        proc = subprocess.Popen([os.path.basename(shell), "-c", command], executable=shell,
+        # a session of its own: a kill reaches every process the command started
+        proc = subprocess.Popen(argv, executable=program,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 stdin=subprocess.PIPE if data else subprocess.DEVNULL,
                                 start_new_session=True)
     except OSError as exc:
-        send(b"E", f"{shell}: {exc.strerror}\n".encode())
+        send(b"E", f"{program or argv[0]}: {exc.strerror}\n".encode())
         send(b"X", f"{ident} 127 0".encode())
         return
     if data:
@@ -173,12 +177,13 @@ def main():
             continue
         if words[:1] != ["run"]:
             continue  # a kill for a command that already ended
-        ident, size, stdin_size, limit = words[1], int(words[2]), int(words[3]), float(words[4])
+        ident, mode = words[1], words[2]
+        size, stdin_size, limit = int(words[3]), int(words[4]), float(words[5])
         command = requests.take(size).decode()
         data = requests.take(stdin_size)
         if requests.eof and len(data) < stdin_size:
             return
-        run(requests, ident, command, data, limit)
+        run(requests, ident, mode, command, data, limit)
 
 
 if __name__ == "__main__":

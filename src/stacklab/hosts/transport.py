@@ -181,6 +181,7 @@ class SSHConnection(Connection):
         self.description = target.url
         self.connections_opened = 0
         self._client = client  # an open client handed over (see adopt); None: connect
+        self._connecting = threading.Lock()
 
     @classmethod
     def adopt(cls, client: paramiko.SSHClient, target: Target) -> SSHConnection:
@@ -204,14 +205,15 @@ class SSHConnection(Connection):
 
     def _transport(self) -> paramiko.Transport:
         """The live SSH transport, connecting (again, if it dropped) when there is none."""
-        transport = self._client.get_transport() if self._client is not None else None
-        if transport is None or not transport.is_active():
-            self.close()
-            self._client = _connect(self.target, self.timeout)
-            self.connections_opened += 1
-            transport = self._client.get_transport()
-            assert transport is not None
-        return transport
+        with self._connecting:  # two threads that find it dropped open one connection
+            transport = self._client.get_transport() if self._client is not None else None
+            if transport is None or not transport.is_active():
+                self.close()
+                self._client = _connect(self.target, self.timeout)
+                self.connections_opened += 1
+                transport = self._client.get_transport()
+                assert transport is not None
+            return transport
 
     def open_channel(self) -> paramiko.Channel:
         """A new session channel (connecting again first if the connection dropped)."""

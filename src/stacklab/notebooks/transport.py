@@ -28,9 +28,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from stacklab.hosts.session import HostSession
+from stacklab.hosts.session import HostSession, RunnerUnavailable
 from stacklab.hosts.target import Target
-from stacklab.hosts.transport import TIMED_OUT, Connection, SSHConnection, open_connection
+from stacklab.hosts.transport import (
+    TIMED_OUT,
+    Connection,
+    Exit,
+    SSHConnection,
+    open_connection,
+)
 
 INTERRUPTED = 130
 KILL_GRACE = 5.0  # seconds between TERM and KILL when a cell runs past its timeout
@@ -83,8 +89,8 @@ class CellTransport:
         self.description = connection.description
         # over SSH, cells go through one long-lived runner on the host (no channel per
         # cell); persistent=False keeps a channel per cell (the benchmark's baseline)
-        self.cells: Connection = (HostSession(connection) if persistent
-                                  and isinstance(connection, SSHConnection) else connection)
+        self.cells: HostSession | None = (HostSession(connection) if persistent
+                                          and isinstance(connection, SSHConnection) else None)
 
     @property
     def connections_opened(self) -> int:
@@ -93,16 +99,30 @@ class CellTransport:
     def run(self, script: str, *, timeout: float, stdout: Sink, stderr: Sink) -> Outcome:
         started = time.monotonic()
         marker = f"cell-{uuid.uuid4().hex[:12]}"
+        limit = max(1, int(timeout + 0.999))  # whole seconds, as timeout(1) takes them
         try:
-            # the host's timeout(1) ends the cell; this limit is the backstop if it hangs
-            done = self.cells.stream(remote_command(script, timeout, marker),
+            if self.cells is not None and self.cells.ready():
+                with contextlib.suppress(RunnerUnavailable):
+                    # bash straight under the runner, which keeps the time limit itself
+                    # (TERM to the cell's process group, KILL 5 s later: exit code 124)
+                    done = self.cells.stream_argv(["bash", "--norc", "-c", script, marker],
+                                                  timeout=limit, stdout=stdout,
+                                                  stderr=stderr)
+                    return self._outcome(done)
+            # a channel for this cell (the runner is starting, or the host has none): the
+            # host's timeout(1) ends the cell; this limit is the backstop if it hangs
+            done = self.connection.stream(remote_command(script, timeout, marker),
                                           timeout=timeout + KILL_GRACE + 5, stdout=stdout,
                                           stderr=stderr)
         except KeyboardInterrupt:
-            # the runner on the host already stopped the cell's processes: this finds any
-            # left by the per-channel path (a closed channel alone does not stop them)
+            # the runner, if it ran the cell, has stopped its processes already; this finds
+            # those of a cell on a channel (a closed channel alone does not stop them)
             self._stop(marker)
             return Outcome(INTERRUPTED, time.monotonic() - started, interrupted=True)
+        return self._outcome(done)
+
+    @staticmethod
+    def _outcome(done: Exit) -> Outcome:
         return Outcome(done.code, done.seconds,
                        timed_out=done.timed_out or done.code == TIMED_OUT)
 
@@ -113,7 +133,8 @@ class CellTransport:
             self.connection.run(f"pkill -TERM -f {shlex.quote(pattern)}", timeout=5)
 
     def close(self) -> None:
-        self.cells.close()
+        if self.cells is not None:
+            self.cells.close()
         self.connection.close()
 
 

@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "notebooks"))
 from loopback_sshd import available, loopback_sshd
 
 from stacklab.hosts.errors import HostUnreachable
-from stacklab.hosts.session import HostSession
+from stacklab.hosts.session import HostSession, RunnerUnavailable
 from stacklab.hosts.transport import SSHConnection
 
 pytestmark = pytest.mark.integration
@@ -134,6 +134,34 @@ def test_a_dropped_connection_is_opened_again(session):
     assert session.connections_opened == 2 and session.sessions_opened == 2
 
 
+def test_ready_starts_the_runner_in_the_background(sshd):
+    session = HostSession(SSHConnection(sshd.target))
+    assert not session.ready()  # starting: the caller uses a channel meanwhile
+    assert session.connection.run("echo meanwhile", timeout=30).stdout == "meanwhile\n"
+    assert session.ready() and session.ready()
+    assert session.run("echo $PPID", timeout=30).stdout.strip().isdigit()
+    assert session.sessions_opened == 1 and session.connections_opened == 1
+    session.close()
+
+
+def test_a_program_runs_with_no_shell_in_between(session):
+    out = session.run("true", timeout=30)
+    assert out.rc == 0
+    seen: list[str] = []
+    done = session.stream_argv(["printf", "%s|", "a b", "$HOME", "€"], timeout=30,
+                               stdout=seen.append, stderr=seen.append)
+    assert done.code == 0 and "".join(seen) == "a b|$HOME|€|"
+    late = session.execute_argv(["sleep", "61.5"], timeout=1, stdout=print, stderr=print)
+    assert late.timed_out and late.code == 124
+    assert not running(session.connection, "sleep 61.5")
+    again = session.run("true", timeout=30)  # still the same runner after all that
+    assert again.rc == 0 and session.sessions_opened == 1
+    said: list[bytes] = []
+    gone = session.execute_argv(["no-such-program-here"], timeout=30, stdout=said.append,
+                                stderr=said.append)
+    assert gone.code == 127 and b"no-such-program-here" in b"".join(said)
+
+
 def test_a_host_without_python3_gets_a_channel_per_command(sshd):
     stand_in = sshd.bin / "python3"
     stand_in.write_text("#!/bin/sh\necho 'python3: not found' >&2\nexit 127\n")
@@ -144,7 +172,19 @@ def test_a_host_without_python3_gets_a_channel_per_command(sshd):
             session.connection.run("echo hello; exit 5", timeout=30)
         assert session.unavailable == "python3: not found"
         assert session.run("echo again", timeout=30).stdout == "again\n"
+        assert not session.ready()
+        with pytest.raises(RunnerUnavailable):
+            session.execute_argv(["true"], stdout=print, stderr=print)
         assert session.sessions_opened == 1  # tried once, then channels
+        late = HostSession(SSHConnection(sshd.target))  # found out between commands
+        assert not late.ready()
+        deadline = time.monotonic() + 30
+        while late.unavailable is None and time.monotonic() < deadline:
+            late.ready()  # True while the stand-in has not ended yet, which is fair
+            time.sleep(0.1)
+        assert not late.ready() and late.unavailable == "python3: not found"
+        assert not late.ready() and late.sessions_opened == 1
+        late.close()
         session.close()
     finally:
         stand_in.unlink()
