@@ -142,8 +142,13 @@ def test_exit_codes_are_those_of_a_channel_per_cell(sshd, cell, timeout, code):
     assert outcomes[0][:2] == (code, code == 124)
 
 
-def test_a_cell_that_reads_stdin_sees_its_end(sshd, run_magic):
+@pytest.mark.parametrize("through_runner", [True, False])
+def test_a_cell_that_reads_stdin_sees_its_end(sshd, run_magic, through_runner):
     session = session_for(sshd)
+    if through_runner:
+        warm(session.transport())
+    else:
+        session._transport = CellTransport(open_connection(sshd.target), persistent=False)
     out, _, shown = run_magic(session, "cell", "vm", "",
                               "cat\nread -r line || echo 'end of input'\nhead -c 10; echo done")
     assert (out, shown) == ("end of input\ndone\n", [])
