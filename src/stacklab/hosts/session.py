@@ -270,6 +270,9 @@ class HostSession(Connection):
         except (paramiko.SSHException, EOFError, OSError) as exc:
             self._drop()
             raise _Lost(str(exc) or type(exc).__name__) from None
+        except BaseException:  # interrupted part-way: the helper's stream is not whole
+            self._drop()
+            raise
         deadline = None if timeout is None else started + timeout + KILL_GRACE + REPORT_GRACE
         running = False
         try:

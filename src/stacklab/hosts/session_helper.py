@@ -138,7 +138,7 @@ def run(requests, ident, mode, command, data, limit):
                     words = requests.line()
                     if words is None:
                         break
-                    if words[:1] == ["kill"] and killed_at is None:
+                    if words == ["kill", ident] and killed_at is None:
                         killed_at = time.monotonic()
                         signal_group(proc.pid, signal.SIGTERM)
                 if requests.eof and killed_at is None:  # nobody is listening any more
