@@ -8,6 +8,9 @@ A :class:`Connection` runs command lines on one host. Two kinds:
   checked during the handshake (:mod:`stacklab.hosts.hostkeys`) before anything is sent.
 - :class:`LocalConnection`: this machine (a kernel or `solve --local` inside the lab host).
 
+:mod:`stacklab.hosts.session` keeps one command runner open on an SSHConnection's host, for
+callers that run many short commands one after another (the notebooks' cells).
+
 Every command can take input on stdin: secrets travel there, never on a command line. A
 command past its own time limit is stopped and reported with ``timed_out`` (exit code 124,
 as coreutils' timeout(1)). A failing command is never an error; a host that cannot be
@@ -178,6 +181,7 @@ class SSHConnection(Connection):
         self.description = target.url
         self.connections_opened = 0
         self._client = client  # an open client handed over (see adopt); None: connect
+        self._connecting = threading.Lock()
 
     @classmethod
     def adopt(cls, client: paramiko.SSHClient, target: Target) -> SSHConnection:
@@ -201,23 +205,28 @@ class SSHConnection(Connection):
 
     def _transport(self) -> paramiko.Transport:
         """The live SSH transport, connecting (again, if it dropped) when there is none."""
-        transport = self._client.get_transport() if self._client is not None else None
-        if transport is None or not transport.is_active():
-            self.close()
-            self._client = _connect(self.target, self.timeout)
-            self.connections_opened += 1
-            transport = self._client.get_transport()
-            assert transport is not None
-        return transport
+        with self._connecting:  # two threads that find it dropped open one connection
+            transport = self._client.get_transport() if self._client is not None else None
+            if transport is None or not transport.is_active():
+                self.close()
+                self._client = _connect(self.target, self.timeout)
+                self.connections_opened += 1
+                transport = self._client.get_transport()
+                assert transport is not None
+            return transport
+
+    def open_channel(self) -> paramiko.Channel:
+        """A new session channel (connecting again first if the connection dropped)."""
+        try:
+            return self._transport().open_session(timeout=self.timeout)
+        except (paramiko.SSHException, EOFError, OSError) as exc:
+            raise HostUnreachable("error", self.target.url,
+                                  f"SSH failed: {_say(exc)}") from None
 
     def execute(self, command: str, *, stdin: bytes = b"", timeout: float | None = None,
                 stdout: Sink, stderr: Sink) -> Exit:
         started = time.monotonic()
-        try:
-            channel = self._transport().open_session(timeout=self.timeout)
-        except (paramiko.SSHException, EOFError, OSError) as exc:
-            raise HostUnreachable("error", self.target.url,
-                                  f"SSH failed: {_say(exc)}") from None
+        channel = self.open_channel()
         try:
             channel.exec_command(command)
             if stdin:

@@ -28,7 +28,7 @@ from IPython.core.magic_arguments import argument, magic_arguments, parse_argstr
 from IPython.display import HTML, display
 
 from stacklab.errors import StacklabError
-from stacklab.hosts.shell import SUDO_SHIM
+from stacklab.hosts.shell import BASH_SUDO_SHIM
 from stacklab.notebooks.session import Session
 from stacklab.notebooks.transport import Outcome
 from stacklab.solve.credentials import rc_file
@@ -44,7 +44,7 @@ def cell_script(body: str, rc: str | None = None) -> str:
     The prelude shares the cell's first line, so bash's error messages give the line
     numbers of the cell as the learner wrote it.
     """
-    prelude = ["set -e -o pipefail", SUDO_SHIM, 'cd "$HOME"']
+    prelude = ["set -e -o pipefail", BASH_SUDO_SHIM, 'cd "$HOME"']
     if rc:
         prelude += [f'[ -r "$HOME"/{rc} ] || {{ echo "no ~/{rc} on this host yet (lab 5 and '
                     f'lab 10 write the credentials files)" >&2; exit 1; }}', f'. "$HOME"/{rc}']

@@ -4,7 +4,8 @@ A kernel has one :class:`Session`. The target comes, in order, from ``%vm_target
 ``STACKLAB_NOTEBOOK_TARGET`` environment variable (``ssh://user@host:port?key=FILE``,
 ``local`` or ``dry-run``), and :func:`stacklab.hosts.target.default_target` (the host
 ``stacklab up`` started, else this checkout's Vagrant VM). The transport is opened on the
-first cell and kept until the target changes or the kernel stops.
+first cell and kept until the target changes or the kernel stops: over SSH, one connection
+and on it one command runner for the cells (:mod:`stacklab.hosts.session`).
 """
 
 from __future__ import annotations

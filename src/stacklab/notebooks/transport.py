@@ -4,9 +4,10 @@ Two transports share one small interface (:class:`Transport`):
 
 - :class:`CellTransport`: the lab host through a connection of
   :mod:`stacklab.hosts.transport` (SSH, opened on the first cell and kept for the whole
-  notebook, each cell a new channel on it; or this machine, for a kernel running on the lab
-  host). Output is handed on as it comes, so long commands show their progress; the cell
-  runs under timeout(1) on the host, and an interrupt stops its processes there.
+  notebook; or this machine, for a kernel running on the lab host). Over SSH the cells go
+  through one long-lived command runner on the host (:mod:`stacklab.hosts.session`), not a
+  new channel each. Output is handed on as it comes, so long commands show their progress;
+  the cell runs under timeout(1) on the host, and an interrupt stops its processes there.
 - :class:`DryRunTransport`: no lab host at all. It asks bash to parse the cell
   (``bash -n``) and runs nothing: the notebooks' own tests use it, so a cell whose shell
   is broken still fails there.
@@ -27,8 +28,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from stacklab.hosts.session import HostSession, RunnerUnavailable
 from stacklab.hosts.target import Target
-from stacklab.hosts.transport import TIMED_OUT, Connection, open_connection
+from stacklab.hosts.transport import (
+    TIMED_OUT,
+    Connection,
+    Exit,
+    SSHConnection,
+    open_connection,
+)
 
 INTERRUPTED = 130
 KILL_GRACE = 5.0  # seconds between TERM and KILL when a cell runs past its timeout
@@ -76,9 +84,13 @@ class CellTransport:
     """Cells on the lab host through one connection of :mod:`stacklab.hosts.transport`
     (SSH, opened on the first cell and kept, or this machine), streamed as they run."""
 
-    def __init__(self, connection: Connection) -> None:
-        self.connection = connection
+    def __init__(self, connection: Connection, *, persistent: bool = True) -> None:
+        self.connection = connection  # also the graders' and the solution's (%check, %solve)
         self.description = connection.description
+        # over SSH, cells go through one long-lived runner on the host (no channel per
+        # cell); persistent=False keeps a channel per cell (the benchmark's baseline)
+        self.cells: HostSession | None = (HostSession(connection) if persistent
+                                          and isinstance(connection, SSHConnection) else None)
 
     @property
     def connections_opened(self) -> int:
@@ -87,14 +99,30 @@ class CellTransport:
     def run(self, script: str, *, timeout: float, stdout: Sink, stderr: Sink) -> Outcome:
         started = time.monotonic()
         marker = f"cell-{uuid.uuid4().hex[:12]}"
+        limit = max(1, int(timeout + 0.999))  # whole seconds, as timeout(1) takes them
         try:
-            # the host's timeout(1) ends the cell; this limit is the backstop if it hangs
+            if self.cells is not None and self.cells.ready():
+                with contextlib.suppress(RunnerUnavailable):
+                    # bash straight under the runner, which keeps the time limit itself
+                    # (TERM to the cell's process group, KILL 5 s later: exit code 124)
+                    done = self.cells.stream_argv(["bash", "--norc", "-c", script, marker],
+                                                  timeout=limit, stdout=stdout,
+                                                  stderr=stderr)
+                    return self._outcome(done)
+            # a channel for this cell (the runner is starting, or the host has none): the
+            # host's timeout(1) ends the cell; this limit is the backstop if it hangs
             done = self.connection.stream(remote_command(script, timeout, marker),
                                           timeout=timeout + KILL_GRACE + 5, stdout=stdout,
                                           stderr=stderr)
         except KeyboardInterrupt:
+            # the runner, if it ran the cell, has stopped its processes already; this finds
+            # those of a cell on a channel (a closed channel alone does not stop them)
             self._stop(marker)
             return Outcome(INTERRUPTED, time.monotonic() - started, interrupted=True)
+        return self._outcome(done)
+
+    @staticmethod
+    def _outcome(done: Exit) -> Outcome:
         return Outcome(done.code, done.seconds,
                        timed_out=done.timed_out or done.code == TIMED_OUT)
 
@@ -105,6 +133,8 @@ class CellTransport:
             self.connection.run(f"pkill -TERM -f {shlex.quote(pattern)}", timeout=5)
 
     def close(self) -> None:
+        if self.cells is not None:
+            self.cells.close()
         self.connection.close()
 
 
