@@ -70,8 +70,9 @@ def test_a_slow_api_gets_the_time_it_needs(solved, grade):
 
 
 def test_an_api_slower_than_the_snapshots_limit_is_reported_unanswered(solved, settings):
-    solved.api_delays = {"servers": 1.0}
-    data = solved.snapshot(limit=0.3)  # the program's own limit ends the wait for servers
+    # margins wide enough for a loaded machine: the other kinds answer well within the limit
+    solved.api_delays = {"servers": 6.0}
+    data = solved.snapshot(limit=2.0)  # the program's own limit ends the wait for servers
     assert "servers" not in data and "servers" in data["unanswered"]
     assert data["projects"]  # the rest still came back
     with pytest.raises(CheckError, match="listing servers: no answer"):
