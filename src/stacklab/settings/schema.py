@@ -28,10 +28,11 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    computed_field,
     field_validator,
     model_validator,
 )
+
+from stacklab.settings.derived import DerivedValues, usable_floating_addresses
 
 MAC = r"^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$"
 HOSTNAME = r"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$"
@@ -255,7 +256,10 @@ class Provider(Model):
         return data
 
 
-class Settings(Model):
+class Settings(DerivedValues):
+    """lab.yaml, validated; the values derived from it are its computed fields
+    (settings/derived.py)."""
+
     openstack: OpenStack
     host: Host
     network: Network
@@ -281,18 +285,14 @@ class Settings(Model):
             raise ValueError(problem)
         return self
 
-    # Values derived from the settings live here, once: the graders read them as attributes,
-    # the solutions and the lab texts by name (as_dict() carries them).
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def login_user(self) -> str:
-        """Who logs in to the guest: the kit's offline image or CirrOS have their own user."""
-        image = self.image
-        return image.cirros.login_user if image.source == "cirros" else image.login_user
-
     def as_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready values (addresses as strings), for templates and other tools."""
+        """Plain JSON-ready values (addresses as strings), for templates and other tools:
+        the sections and the derived values (computed fields)."""
         return self.model_dump(mode="json")
+
+    def raw_dict(self) -> dict[str, Any]:
+        """The sections alone, as lab.yaml and its overrides gave them (no derived value)."""
+        return self.model_dump(mode="json", include=set(type(self).model_fields))
 
 
 def _consistency_problems(s: Settings):
@@ -324,6 +324,9 @@ def _consistency_problems(s: Settings):
     if not flt.cidr.subnet_of(pub.cidr):
         yield (f"network.floating.cidr: {flt.cidr} is not inside network.public.cidr {pub.cidr}"
                " (floating IPs live on the lab network)")
+    if not usable_floating_addresses(net):
+        yield (f"network.floating.cidr: {flt.cidr} leaves no usable address (the public "
+               "network's own address, broadcast, address and gateway are taken)")
     if flt.first_ip not in flt.cidr:
         yield (f"network.floating.first_ip: {flt.first_ip} is outside "
                f"network.floating.cidr {flt.cidr}")
