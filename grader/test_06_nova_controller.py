@@ -29,8 +29,7 @@ def test_nova_my_ip_is_the_lab_address(host, settings):
 
 
 @check(points=2, title="nova.conf: Nova reaches RabbitMQ as the services' user",
-       hint="tutorial §6 --rabbit_host: [DEFAULT] transport_url = {s.transport_url_shown} "
-            "(the services' RabbitMQ user and password)",
+       hint="tutorial §6 --rabbit_host: [DEFAULT] transport_url = {s.transport_url_shown}",
        needs=("04.services_user_logs_in",))
 def test_nova_reaches_rabbitmq(host, settings):
     url = _nova(host).get("DEFAULT", "transport_url")

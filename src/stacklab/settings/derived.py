@@ -105,9 +105,10 @@ class DerivedValues(BaseModel):
     @computed_field  # type: ignore[prop-decorator]
     @property
     def transport_url_shown(self) -> str:
-        """transport_url with its password left out, for texts and hints."""
+        """transport_url with the password's key in its place, for texts and hints (the
+        redaction filter leaves such a placeholder alone)."""
         r = self.rabbitmq
-        return f"rabbit://{r.user}:…@{self.host.name}:{r.port}/"
+        return f"rabbit://{r.user}:<rabbitmq.password>@{self.host.name}:{r.port}/"
 
     @computed_field  # type: ignore[prop-decorator]
     @property

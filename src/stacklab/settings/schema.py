@@ -239,15 +239,18 @@ class Boxes(Model):
     override: str = ""
 
 
-class Provider(Model):
-    # A provider's own keys (ssh_port, ...) stay free-form: each provider documents its own.
+class KindSettings(Model):
+    """What one kind of lab host (the Vagrant VM, the container) changes, under
+    providers.<kind> in the file (the key the file always had, so every override still works)."""
+
+    # A kind's own keys (ssh_port, ...) stay free-form: each kind documents its own.
     model_config = ConfigDict(extra="allow", frozen=True)
     overrides: dict[str, Any] = Field(default_factory=dict)
 
     @model_validator(mode="before")
     @classmethod
     def _ssh_port(cls, data: Any) -> Any:
-        """ssh_port, where a provider has one, is a real port (0 must not mean 'default')."""
+        """ssh_port, where a kind has one, is a real port (0 must not mean 'default')."""
         if isinstance(data, dict) and "ssh_port" in data:
             port = _whole_number(data["ssh_port"])
             if not 1 <= int(port) <= 65535:
@@ -270,14 +273,15 @@ class Settings(DerivedValues):
     instance: Instance
     volume: Volume
     boxes: Boxes
-    providers: dict[str, Provider]
+    # the kinds of lab host; the file names the section `providers` (its first name)
+    kinds: dict[str, KindSettings] = Field(alias="providers")
 
-    @field_validator("providers")
+    @field_validator("kinds")
     @classmethod
-    def _vagrant_provider_exists(cls, providers: dict[str, Provider]) -> dict[str, Provider]:
-        if "vagrant" not in providers:
+    def _vagrant_kind_exists(cls, kinds: dict[str, KindSettings]) -> dict[str, KindSettings]:
+        if "vagrant" not in kinds:
             raise ValueError("needs at least the 'vagrant' provider")
-        return providers
+        return kinds
 
     @model_validator(mode="after")
     def check_consistency(self) -> Settings:

@@ -19,7 +19,6 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 from stacklab import paths
 from stacklab.errors import StacklabError
 
-
 # Debian release names of the Debian profiles (what debootstrap fetches for a box).
 SUITES = {"debian-13": "trixie"}
 

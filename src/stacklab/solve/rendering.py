@@ -35,7 +35,7 @@ ENV.filters["sh"] = lambda value: shlex.quote(str(value))
 
 # Characters that a shell, SQL string or INI file would read as syntax, not as data.
 SHELL_SYNTAX = re.compile(r"[\s'\"`$\\;&|<>(){}*?!#%@,\[\]]")
-NOT_PASTED = ("providers", "boxes")  # read by the Vagrantfile only, never by a step
+NOT_PASTED = ("kinds", "boxes")  # read by the Vagrantfile only, never by a step
 
 
 def context(settings: Settings, profile: Profile, *, ssh_user: str) -> dict[str, Any]:
