@@ -33,13 +33,13 @@ def test_service_databases_exist(host, settings):
 
 @check(points=3, title="the cloud admin logs in to Keystone",
        hint="keystone-manage bootstrap --bootstrap-password <openstack.admin_password> "
-            "--bootstrap-public-url http://{s.network.public.address}:5000/v3 "
+            "--bootstrap-public-url {s.keystone_url}/v3 "
             "--bootstrap-region-id {s.openstack.region}; Keystone runs under uwsgi (Debian) "
             "or apache (Ubuntu)",
        needs=("03.mariadb_listens_on_all_addresses", "04.host_name_resolves_to_the_lab_address"))
 def test_admin_logs_in_to_keystone(cloud, settings):
     ok, error = cloud.login("admin")
-    expect(ok, found=f"admin at http://{settings.network.public.address}:5000/v3: {error}")
+    expect(ok, found=f"admin at {settings.keystone_address_url}: {error}")
 
 
 @check(points=2, title="Keystone's public endpoint is the lab address, port 5000",

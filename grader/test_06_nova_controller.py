@@ -29,8 +29,7 @@ def test_nova_my_ip_is_the_lab_address(host, settings):
 
 
 @check(points=2, title="nova.conf: Nova reaches RabbitMQ as the services' user",
-       hint="tutorial §6 --rabbit_host: [DEFAULT] transport_url = "
-            "rabbit://{s.rabbitmq.user}:<rabbitmq.password>@{s.network.public.address}:5672/",
+       hint="tutorial §6 --rabbit_host: [DEFAULT] transport_url = {s.transport_url_shown}",
        needs=("04.services_user_logs_in",))
 def test_nova_reaches_rabbitmq(host, settings):
     url = _nova(host).get("DEFAULT", "transport_url")
@@ -52,7 +51,7 @@ def test_nova_reaches_rabbitmq(host, settings):
 @check(points=2, title="nova.conf: Nova's databases are in MariaDB on the lab host",
        hint="tutorial §6 --sql_connection: [database] connection = "
             "mysql+pymysql://nova:<password>@{s.network.public.address}/nova "
-            "(or 127.0.0.1 on this one-node host; and [api_database] …/nova_api)")
+            "(or {s.db_host} on this one-node host; and [api_database] …/nova_api)")
 def test_nova_uses_mariadb(host, settings):
     conf = _nova(host)
     for section, name in (("database", settings.mysql.database), ("api_database", "nova_api")):

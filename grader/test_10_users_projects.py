@@ -64,7 +64,7 @@ def test_user_logs_in(cloud, settings):
 
 @check(points=2, title="the user's rc file (novarc) is in place",
        hint="tutorial §10 novarc: ~/{s.identity.rc_file} with export OS_USERNAME, "
-            "OS_PROJECT_NAME, OS_PASSWORD, OS_AUTH_URL=http://{s.network.public.address}:5000/v3, "
+            "OS_PROJECT_NAME, OS_PASSWORD, OS_AUTH_URL={s.keystone_url}/v3, "
             "OS_USER_DOMAIN_NAME, OS_PROJECT_DOMAIN_NAME, OS_IDENTITY_API_VERSION=3")
 def test_rc_file_is_in_place(host, settings):
     name = settings.identity.rc_file

@@ -42,8 +42,7 @@ def _describe(rules) -> str:
             "security group rule create --proto tcp --dst-port 22 {s.instance.security_group}; "
             "openstack security group rule create --proto icmp {s.instance.security_group} "
             "(as {s.identity.user}; an admin sees every project's {s.instance.security_group}, "
-            "so give the ID from `openstack security group list --project "
-            "{s.identity.project}`)",
+            "so give the project's own by its ID: {s.project_security_group})",
        needs=("12.instance_is_active_as_the_tutorial_says",))
 def test_security_group_allows_ssh_and_ping(cloud, settings):
     server = cloud.require_instance()

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 from stacklab.settings import load_settings
 from stacklab.solve.profile import load_profile
-from stacklab.solve.rendering import context
 
 S = load_settings("container")
 MYSQL_CONF = load_profile(S.host.os).paths["mysql_conf"]
@@ -22,9 +21,8 @@ FIP, VM, VOLUME = S.network.floating.first_ip, S.instance.name, S.volume.name
 PROJECT = f"set -a; . ~/{S.identity.rc_file}; set +a; "
 ADMIN = "set -a; . ~/admin-openrc; set +a; "
 WRONG_DISK = "/var/tmp/stacklab-e2e-wrong-disk"
-POOL = context(S, load_profile(S.host.os), ssh_user="-")["floating_pool"]
 # another address of the floating pool (the tutorial's is the first; the router's the last)
-OTHER_FIP = POOL["start"].rsplit(".", 1)[0] + "." + str(int(POOL["start"].rsplit(".", 1)[1]) + 1)
+OTHER_FIP = str(S.floating_pool.start + 1)
 OTHER_VOLUME = "stacklab-e2e-other"
 OTHER_VG = "stacklab-e2e-other"
 

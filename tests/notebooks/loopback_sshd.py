@@ -93,7 +93,7 @@ SetEnv HOME={home} PATH={stand_ins}:{DEFAULT_PATH}
         host_key = " ".join((folder / "host_key.pub").read_text().split()[:2])
         yield LoopbackSSHD(Target(hostname="127.0.0.1", port=port, user=user,
                                   key_file=str(folder / "client_key"), name="loopback",
-                                  provider="vagrant", host_key=host_key), log, home, stand_ins)
+                                  kind="vagrant", host_key=host_key), log, home, stand_ins)
     finally:
         if proc is not None:
             stop_process(proc)

@@ -16,11 +16,11 @@ from stacklab.catalog import LABS
 from stacklab.notebooks.builder import AUDIENCES, output_path, render_all
 from stacklab.notebooks.labtext import Directive, lab_text_path, load
 from stacklab.notebooks.sync import committed_settings, default_inputs, drift, every_set
-from stacklab.notebooks.sync import providers as notebook_providers
+from stacklab.notebooks.sync import kinds as notebook_kinds
 from stacklab.settings import DEFAULT_FILE
 
 ROOT = Path(__file__).resolve().parents[2]
-SETS = notebook_providers()  # one set per provider's lab host: ['vagrant', 'container']
+SETS = notebook_kinds()  # one set per kind of lab host: ['vagrant', 'container']
 
 COMMITTED = [output_path(ROOT, lab, audience, provider) for provider in SETS
              for lab in LABS for audience in AUDIENCES]
@@ -144,7 +144,7 @@ def _env(root):
     return {**os.environ, "STACKLAB_ROOT": str(root)}
 
 
-PROVIDERS = sorted(committed_settings().providers)
+PROVIDERS = sorted(committed_settings().kinds)
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)

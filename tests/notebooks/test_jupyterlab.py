@@ -39,7 +39,7 @@ def server(tmp_path_factory):
     shutil.copytree(ROOT / "notebooks", kit / "notebooks")  # JupyterLab may write in there
     state = kit / "state"
     state.mkdir()
-    host = Target(hostname="127.0.0.1", port=free_port(), provider="container", name="slp-x")
+    host = Target(hostname="127.0.0.1", port=free_port(), kind="container", name="slp-x")
     (state / "lab.json").write_text(json.dumps({"target": host.to_dict(),
                                                 "container": "slp-x"}))
     port = free_port()

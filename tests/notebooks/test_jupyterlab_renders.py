@@ -33,7 +33,7 @@ from loopback_sshd import free_port, stop_process
 
 from stacklab.catalog import LABS
 from stacklab.notebooks.builder import AUDIENCES, notebook_folder
-from stacklab.notebooks.sync import providers
+from stacklab.notebooks.sync import kinds
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.integration
@@ -95,7 +95,7 @@ ENTITY = r"&(?:#x?[0-9a-fA-F]+|[a-zA-Z]+);"
 
 def every_notebook() -> list[str]:
     paths = []
-    for provider in providers():
+    for provider in kinds():
         for audience in AUDIENCES:
             folder = notebook_folder(Path("."), audience, provider)
             paths += [str(folder / f"{lab.name}.ipynb") for lab in LABS]

@@ -42,7 +42,7 @@ def test_without_a_recorded_host_the_vms_set_opens(state):
 
 
 def test_a_container_lab_host_opens_the_containers_set(state):
-    write_lab_state(Target(hostname="127.0.0.1", port=2440, provider="container"),
+    write_lab_state(Target(hostname="127.0.0.1", port=2440, kind="container"),
                     container="slp-lab")
     assert folder(command()) == ROOT / "notebooks" / "container"
     assert folder(command("--instructor")) == ROOT / "solutions" / "notebooks" / "container"
@@ -51,7 +51,7 @@ def test_a_container_lab_host_opens_the_containers_set(state):
 
 
 def test_a_vm_recorded_by_up_opens_the_vms_set(state):
-    write_lab_state(Target(hostname="127.0.0.1", port=2222, provider="vagrant"),
+    write_lab_state(Target(hostname="127.0.0.1", port=2222, kind="vagrant"),
                     vagrant_provider="libvirt")
     assert folder(command()) == ROOT / "notebooks"
 

@@ -16,11 +16,11 @@ import pytest
 
 from stacklab.catalog import LABS
 from stacklab.notebooks.builder import AUDIENCES, output_path, untypable_note
-from stacklab.notebooks.sync import providers
+from stacklab.notebooks.sync import kinds
 from stacklab.notebooks.wrapping import wrap_script
 
 ROOT = Path(__file__).resolve().parents[2]
-NOTEBOOKS = [output_path(ROOT, lab, audience, provider) for provider in providers()
+NOTEBOOKS = [output_path(ROOT, lab, audience, provider) for provider in kinds()
              for lab in LABS for audience in AUDIENCES]
 
 # JupyterLab 4's removeMath (packages/rendermime/src/latex.ts): fenced code blocks and code

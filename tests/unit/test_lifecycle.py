@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from stacklab.cli import lifecycle
 from stacklab.errors import StacklabError
-from stacklab.hosts.target import Target, read_lab_state, write_lab_state
+from stacklab.hosts.target import Target, read_lab_state, state_kind, write_lab_state
 from stacklab.labhost import kinds
 
 
@@ -31,11 +31,11 @@ class FakeKind:
     calls: list[str] = field(default_factory=list)
 
     def present(self, state):
-        return state.get("target", {}).get("provider") == self.name
+        return state_kind(state) == self.name
 
     def up(self, solve_until):
         self.calls.append("up")
-        target = Target(hostname="127.0.0.1", port=2410, provider=self.name)
+        target = Target(hostname="127.0.0.1", port=2410, kind=self.name)
         write_lab_state(target)
         return target
 
@@ -62,7 +62,7 @@ def test_down_twice_removes_once_then_says_nothing_to_remove(monkeypatch):
 def test_a_vm_is_removed_only_when_confirmed(monkeypatch):
     vm = FakeKind("vagrant", confirm="This deletes the lab VM. Continue?")
     monkeypatch.setattr(kinds, "all_kinds", lambda: [vm])
-    write_lab_state(Target(provider="vagrant"))
+    write_lab_state(Target(kind="vagrant"))
     refused = CliRunner().invoke(lifecycle.down, [])  # stdin is not a terminal here
     assert isinstance(refused.exception, StacklabError) and vm.calls == []
     assert "--yes" in str(refused.exception.hint)
@@ -85,6 +85,34 @@ def test_kinds_are_chosen_by_provider():
     assert isinstance(kinds.kind_for("container"), kinds.Container)
     assert kinds.kind_for("libvirt") == kinds.Vagrant("libvirt")
     assert not kinds.Container().confirm and kinds.Vagrant().confirm
+
+
+def test_every_value_of_the_provider_flag_has_a_kind_and_no_other_does():
+    for choice in kinds.CHOICES:
+        assert kinds.kind_for(choice).name in ("vagrant", "container")
+    assert {kinds.kind_for(p).provider for p in kinds.VAGRANT_PROVIDERS} == set(
+        kinds.VAGRANT_PROVIDERS)
+    with pytest.raises(StacklabError, match="--provider hyperv"):
+        kinds.kind_for("hyperv")
+
+
+def test_auto_takes_the_first_kind_doctor_finds_usable_and_says_so(monkeypatch):
+    said: list[str] = []
+    monkeypatch.setattr(kinds, "_usable_first", lambda: "container")
+    assert isinstance(kinds.choose("auto", say=said.append), kinds.Container)
+    assert said == ["stacklab: using the container provider (see `stacklab doctor`)"]
+    assert kinds.choose("libvirt", say=said.append) == kinds.Vagrant("libvirt") and len(said) == 1
+
+
+def test_a_lab_state_written_before_kind_was_named_still_reads(tmp_path):
+    """Older state files say 'provider' for the kind of lab host."""
+    write_lab_state(Target(hostname="127.0.0.1", port=2410, kind="container"))
+    state = read_lab_state()
+    assert state_kind(state) == "container"
+    state["target"]["provider"] = state["target"].pop("kind")
+    assert state_kind(state) == "container"
+    assert Target.from_dict(state["target"]).kind == "container"
+    assert kinds.Container().present(state)
 
 
 def test_down_with_no_lab_host_and_no_vagrant_says_nothing_to_remove(tmp_path):

@@ -15,8 +15,10 @@ def test_ssh_urls_parse_with_defaults_and_key():
     assert t.key_file.endswith("/keys/id_lab") and "~" not in t.key_file
     assert Target.from_url("lab2").port == 22 and Target.from_url("lab2").user == "vagrant"
     assert Target.from_url("local").local
-    assert Target.from_url("ssh://vagrant@127.0.0.1:2410?provider=container").provider == (
+    assert Target.from_url("ssh://vagrant@127.0.0.1:2410?provider=container").kind == (
         "container")
+    assert Target.from_url("ssh://vagrant@127.0.0.1:2410?kind=container").kind == "container"
+    assert Target.from_url("ssh://vagrant@127.0.0.1:2410").kind == "vagrant"
 
 
 def test_testinfra_spec_names_the_kits_own_backend_and_hides_nothing_secret():
@@ -38,7 +40,7 @@ def test_bad_host_urls_are_explained(url, says):
 
 def test_the_lab_state_round_trips_and_leads_default_target(tmp_path, monkeypatch):
     monkeypatch.setenv("STACKLAB_STATE_DIR", str(tmp_path))
-    started = Target(hostname="127.0.0.1", port=2410, key_file="/k", provider="container")
+    started = Target(hostname="127.0.0.1", port=2410, key_file="/k", kind="container")
     target_mod.write_lab_state(started, note="test")
     assert target_mod.default_target() == started
     target_mod.clear_lab_state()

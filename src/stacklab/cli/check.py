@@ -36,7 +36,7 @@ def check(labs: str | None, host_url: str | None, local: bool, as_json: bool,
 
     chosen = select(labs)
     target = resolve_target(host_url, local)
-    load_settings(target.provider)  # a bad value stops here, naming its key
+    load_settings(target.kind)  # a bad value stops here, naming its key
     console = Console(stderr=as_json)
     with stopped_by_signals(), \
             console.status(f"checking {len(chosen)} lab(s) on {target.url} …"):

@@ -84,11 +84,11 @@ def grade(inventory: Path, lab_spec: str, jobs: int, timeout: float, check_timeo
     labs = select(lab_spec)
     formats = outputs.with_gradebooks(formats, gradebooks)
     chosen = outputs.choose(formats)
-    for provider in sorted({t.provider for t in targets}):
-        load_settings(provider)  # a bad value stops the run here, naming its key
+    for kind in sorted({t.kind for t in targets}):
+        load_settings(kind)  # a bad value stops the run here, naming its key
     check_out_folder(out, [f"{REPORT_STEM}{module.SUFFIX}" for module in chosen])
     console = Console()
-    per_host = len(warm_up(labs, targets[0].provider, True))
+    per_host = len(warm_up(labs, targets[0].kind, True))
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                TextColumn("{task.fields[now]}"), TimeElapsedColumn())
     signum = None

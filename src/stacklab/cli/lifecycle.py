@@ -1,5 +1,8 @@
 """`stacklab up` / `stacklab down`: start or remove the lab host, whatever its kind
-(labhost/kinds.py: a container or a Vagrant VM)."""
+(labhost/kinds.py: a container or a Vagrant VM), through the kinds' one interface.
+
+The flag keeps its name, `--provider`: its values are the container or one of Vagrant's
+providers (or `auto`); labhost.kinds turns it into a kind."""
 
 from __future__ import annotations
 
@@ -11,11 +14,10 @@ from stacklab.errors import StacklabError
 from stacklab.hosts.target import clear_lab_state, read_lab_state
 from stacklab.labhost import kinds
 
-PROVIDERS = ("auto", "virtualbox", "libvirt", "vmware_desktop", "parallels", "container")
-
 
 @click.command()
-@click.option("--provider", type=click.Choice(PROVIDERS), default="auto", show_default=True,
+@click.option("--provider", type=click.Choice(kinds.CHOICES), default=kinds.AUTO,
+              show_default=True,
               help="Where the lab host runs: a Vagrant provider, or `container` "
                    "(root on Linux, no hypervisor needed).")
 @click.option("--solve-until", metavar="LAB",
@@ -27,11 +29,9 @@ def up(provider: str, solve_until: str | None) -> None:
     """
     from stacklab.cli.options import check_up_inputs
 
-    check_up_inputs(provider, solve_until)  # bad settings or lab: stop before starting
-    if provider == "auto":
-        provider = _pick_provider()
-        click.echo(f"stacklab: using the {provider} provider (see `stacklab doctor`)")
-    kind = kinds.kind_for(provider)
+    # bad settings or lab: stop before starting
+    check_up_inputs(kinds.kind_for(provider).name, solve_until)
+    kind = kinds.choose(provider, say=click.echo)
     target = kind.up(solve_until)
     click.secho(f"The lab host is up: {target.url}", fg="green")
     if solve_until and not kind.solves_in_up:
@@ -56,14 +56,3 @@ def down(yes: bool) -> None:
                                     "run it again with --yes to confirm")
             click.confirm(kind.confirm, abort=True)
         kind.down()
-
-
-def _pick_provider() -> str:
-    from stacklab.doctor import diagnose
-    from stacklab.settings import load_settings
-
-    d = diagnose(load_settings(), container_settings=load_settings("container"))
-    if not d.providers:
-        raise StacklabError("no provider can start the lab host on this machine",
-                            "run `stacklab doctor` for what is missing and how to fix it")
-    return d.providers[0]

@@ -23,13 +23,14 @@ def _lab_text_errors(work):
         raise StacklabError(str(exc), "fix the lab text, then build again") from None
 
 
-def _known_provider(provider: str) -> str:
-    from stacklab.notebooks.sync import providers
+def _known_kind(kind: str) -> str:
+    """`--provider NAME` (the flag keeps its name): a kind of lab host with a set."""
+    from stacklab.notebooks.sync import kinds
 
-    if provider not in providers():
-        raise click.BadParameter(f"{provider!r} (known: {', '.join(providers())})",
+    if kind not in kinds():
+        raise click.BadParameter(f"{kind!r} (known: {', '.join(kinds())})",
                                  param_hint="--provider")
-    return provider
+    return kind
 
 
 @click.group()
@@ -39,7 +40,7 @@ def notebooks() -> None:
 
 @notebooks.command()
 @click.option("--provider", metavar="NAME",
-              help="Build only this provider's set (vagrant: notebooks/; container: "
+              help="Build only this lab host's set (vagrant: notebooks/; container: "
                    "notebooks/container/). Default: every set.")
 @click.option("--output", type=click.Path(file_okay=False, path_type=Path),
               help="Write DIR/notebooks/ and DIR/solutions/notebooks/ instead of the "
@@ -50,7 +51,7 @@ def build(provider: str | None, output: Path | None) -> None:
     from stacklab.notebooks.sync import default_inputs, every_set
 
     root = kit_root()
-    sets = _lab_text_errors(lambda: [default_inputs(root, _known_provider(provider), output)]
+    sets = _lab_text_errors(lambda: [default_inputs(root, _known_kind(provider), output)]
                             if provider else every_set(root, output))
     written = _lab_text_errors(lambda: build_all(sets))
     for path in written:
@@ -76,7 +77,7 @@ def check_drift() -> None:
 @click.option("--instructor", is_flag=True,
               help="The instructors' notebooks (solutions/notebooks/) instead of the learners'.")
 @click.option("--provider", metavar="NAME",
-              help="The set for this provider's lab host instead of the running one's.")
+              help="The set for this lab host (vagrant, container) instead of the running one's.")
 @click.option("--print-command", is_flag=True,
               help="Print the JupyterLab command line instead of running it.")
 @accept_new_option
@@ -92,10 +93,10 @@ def open_notebooks(instructor: bool, provider: str | None, print_command: bool,
     import os
     import shlex
 
-    from stacklab.notebooks.launch import jupyterlab_command, running_provider
+    from stacklab.notebooks.launch import jupyterlab_command, running_kind
     from stacklab.settings import load_settings
 
-    chosen = _known_provider(provider) if provider else running_provider()
+    chosen = _known_kind(provider) if provider else running_kind()
     load_settings(chosen)  # a bad value stops here, not in the first cell that runs
     command, folder = jupyterlab_command(kit_root(), chosen, instructor=instructor,
                                          extra=list(jupyter_args))

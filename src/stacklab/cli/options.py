@@ -74,12 +74,12 @@ class Seconds(click.ParamType):
         return "SECONDS"
 
 
-def check_up_inputs(provider: str, solve_until: str | None) -> None:
-    """`stacklab up`'s inputs, checked before anything starts: the settings its lab host
-    will use (a bad value names its key) and the lab of --solve-until."""
+def check_up_inputs(kind: str, solve_until: str | None) -> None:
+    """`stacklab up`'s inputs, checked before anything starts: the settings its kind of lab
+    host will use (a bad value names its key) and the lab of --solve-until."""
     from stacklab.catalog import lab
     from stacklab.settings import load_settings
 
-    load_settings("container" if provider == "container" else "vagrant")
+    load_settings(kind)
     if solve_until is not None:
         lab(solve_until)

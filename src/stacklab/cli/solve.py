@@ -46,7 +46,7 @@ def solve(until: str | None, only: str | None, dry_run: bool, yes: bool,
     wanted = chosen_labs(until, only)
     target = dry_run_target(host_url, local) if dry_run else resolve_target(host_url, local)
     known = not dry_run or bool(host_url or local or read_lab_state())
-    settings = load_settings(target.provider)
+    settings = load_settings(target.kind)
     ssh_user = getpass.getuser() if target.local else target.user
     solutions = [s for s in load(settings, ssh_user=ssh_user)
                  if s.lab.number in wanted and s.steps]
@@ -81,7 +81,7 @@ def dry_run_target(host_url: str | None, local: bool) -> Target:
         return resolve_target(host_url, local)
     state = read_lab_state()
     if state and "target" in state:
-        return Target(**state["target"])
+        return Target.from_dict(state["target"])
     return Target()
 
 

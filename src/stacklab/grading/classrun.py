@@ -87,7 +87,7 @@ def _work(conn: Connection, target: Target, labs: list[int], check_timeout: floa
         conn.close()
 
 
-def warm_up(labs: Sequence[int | Lab], provider: str, include_hidden: bool) -> list[CheckSpec]:
+def warm_up(labs: Sequence[int | Lab], kind: str, include_hidden: bool) -> list[CheckSpec]:
     """Import the graders in this process (the workers inherit them) and list the checks."""
     import paramiko  # noqa: F401
     import testinfra  # noqa: F401
@@ -96,7 +96,7 @@ def warm_up(labs: Sequence[int | Lab], provider: str, include_hidden: bool) -> l
     from stacklab.grading.resources import cloud, guest, lvm, mysql, rabbitmq  # noqa: F401
     from stacklab.grading.runner import collect_specs
 
-    return collect_specs(labs, provider=provider, include_hidden=include_hidden)
+    return collect_specs(labs, kind=kind, include_hidden=include_hidden)
 
 
 def not_fully_graded(result: RunResult) -> str:
@@ -138,7 +138,7 @@ def grade_class(targets: Sequence[Target], labs: Sequence[int | Lab] | str | Non
                  connect_timeout=connect_timeout)
     chosen = [lab.number for lab in pick(labs)]
     started = time.monotonic()
-    specs = {p: warm_up(chosen, p, include_hidden) for p in {t.provider for t in targets}}
+    specs = {p: warm_up(chosen, p, include_hidden) for p in {t.kind for t in targets}}
     run = _ClassRun(targets, chosen, specs, jobs=jobs, timeout=timeout,
                     worker_args=(check_timeout, include_hidden, connect_timeout),
                     retry=retry, emit=on_event or (lambda event: None))
@@ -299,7 +299,7 @@ class _ClassRun:
         return worker.result is not None
 
     def partial(self, worker: _Worker, status: str, reason: str) -> RunResult:
-        specs = self.specs[worker.target.provider]
+        specs = self.specs[worker.target.kind]
         done = {c.key for c in worker.checks}
         rest = [CheckResult.unjudged(s, f"not checked: {reason}")
                 for s in specs if s.key not in done]
@@ -309,7 +309,7 @@ class _ClassRun:
                          reason=reason, duration=time.monotonic() - worker.started)
 
     def not_started(self, target: Target, reason: str) -> RunResult:
-        specs = self.specs[target.provider]
+        specs = self.specs[target.kind]
         return RunResult(name=target.name, url=target.url, labs=list(self.labs),
                          checks=[CheckResult.unjudged(s, f"not checked: {reason}") for s in specs],
                          status="interrupted", reason=reason)

@@ -20,12 +20,12 @@ SETTINGS = pytest.StashKey[object]()
 
 @pytest.fixture(scope="session")
 def settings(pytestconfig: pytest.Config):
-    """The lab's settings as the host's provider sees them (lab.yaml + overrides)."""
+    """The lab's settings as the host's kind of lab host sees them (lab.yaml + overrides)."""
     found = settings_of(pytestconfig)
     if found is None:  # say why, as the loader words it
         from stacklab.settings import load_settings
 
-        return load_settings(pytestconfig.getoption("--stacklab-provider"))
+        return load_settings(pytestconfig.getoption("--stacklab-kind"))
     return found
 
 
@@ -69,7 +69,7 @@ def settings_of(config: pytest.Config):
         from stacklab.settings import cached_settings
 
         try:
-            config.stash[SETTINGS] = cached_settings(config.getoption("--stacklab-provider"))
+            config.stash[SETTINGS] = cached_settings(config.getoption("--stacklab-kind"))
         except StacklabError:
             config.stash[SETTINGS] = None
     return config.stash[SETTINGS]

@@ -49,7 +49,7 @@ HOST_KEYS = ("ansible_host", "ansible_ssh_host")
 PORT_KEYS = ("ansible_port", "ansible_ssh_port")
 USER_KEYS = ("ansible_user", "ansible_ssh_user")
 KEY_KEYS = ("ansible_ssh_private_key_file", "ansible_private_key_file")
-PROVIDER_KEY = "stacklab_provider"
+PROVIDER_KEY = "stacklab_provider"  # the host's kind of lab host (the word the files use)
 ROSTER_KEYS = ("email", "sis_id", "section")  # optional: who the student is, for an LMS
 NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.@+\-]*$")
 ALIASES = {old: keys[0] for keys in (HOST_KEYS, PORT_KEYS, USER_KEYS, KEY_KEYS)
@@ -73,10 +73,11 @@ class InventoryError(StacklabError):
         self.line = line
 
 
-def load_inventory(path: Path, providers: Collection[str] | None = None) -> list[Target]:
+def load_inventory(path: Path, kinds: Collection[str] | None = None) -> list[Target]:
     """The students and their hosts, in file order; one error names a bad line.
 
-    ``providers`` are the provider names a host may name (default: the settings' own).
+    ``kinds`` are the kinds of lab host an entry may name with provider= (default: the
+    settings' own).
     """
     try:
         text = path.read_text(encoding="utf-8")
@@ -89,26 +90,26 @@ def load_inventory(path: Path, providers: Collection[str] | None = None) -> list
     targets = {"yaml": parse_yaml, "ini": parse_ini, "plain": parse_plain}[kind](path, text)
     if not targets:
         raise InventoryError(path, None, "no hosts in the inventory")
-    _known_providers(path, text, targets, providers)
+    _known_kinds(path, text, targets, kinds)
     return targets
 
 
-def _known_providers(path: Path, text: str, targets: list[Target],
-                     providers: Collection[str] | None) -> None:
-    named = {t.provider for t in targets} - {"vagrant"}
+def _known_kinds(path: Path, text: str, targets: list[Target],
+                 kinds: Collection[str] | None) -> None:
+    named = {t.kind for t in targets} - {"vagrant"}
     if not named:
         return
-    if providers is None:
+    if kinds is None:
         from stacklab.settings import load_settings
 
-        providers = list(load_settings().providers)
+        kinds = list(load_settings().kinds)
     for target in targets:
-        if target.provider not in providers:
+        if target.kind not in kinds:
             line = next((n for n, raw in enumerate(text.splitlines(), 1)
-                         if target.provider in raw and target.name in raw), None)
+                         if target.kind in raw and target.name in raw), None)
             raise InventoryError(path, line, f"{target.name}: unknown provider "
-                                 f"'{target.provider}'",
-                                 f"known providers: {', '.join(sorted(providers))}")
+                                 f"'{target.kind}'",
+                                 f"known providers: {', '.join(sorted(kinds))}")
 
 
 def detect(path: Path, text: str) -> str:
@@ -140,7 +141,7 @@ def _target(path: Path, line: int, name: str, values: dict[str, Any]) -> Target:
     if key:
         fields["key_file"] = str(Path(key).expanduser())
     if values.get(PROVIDER_KEY):
-        fields["provider"] = str(values[PROVIDER_KEY])
+        fields["kind"] = str(values[PROVIDER_KEY])
     fields.update({k: str(values[k]) for k in ROSTER_KEYS if values.get(k) is not None})
     if not re.fullmatch(r"[A-Za-z0-9.\-:\[\]]+", host):
         raise InventoryError(path, line, f"{name}: '{host}' is not a host name or address")
@@ -200,7 +201,7 @@ def parse_plain(path: Path, text: str) -> list[Target]:
             target = Target(**{**target.to_dict(), "key_file": str(Path(options["key"])
                                                                    .expanduser())})
         if "provider" in options:
-            target = Target(**{**target.to_dict(), "provider": options["provider"]})
+            target = Target(**{**target.to_dict(), "kind": options["provider"]})
         target = Target(**{**target.to_dict(), **{k: options[k] for k in ROSTER_KEYS
                                                     if k in options}})
         found.append((number, target))

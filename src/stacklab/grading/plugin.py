@@ -30,10 +30,13 @@ __all__ = ["RunControl"]
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("stacklab")
-    group.addoption("--stacklab-provider", default=os.environ.get("STACKLAB_PROVIDER",
-                                                                   "vagrant"),
-                    help="which providers.<name> settings apply to the host (vagrant, "
-                         "container)")
+    # the host's kind of lab host; --stacklab-provider and STACKLAB_PROVIDER are the
+    # older spellings, still read
+    group.addoption("--stacklab-kind", "--stacklab-provider", dest="stacklab_kind",
+                    default=os.environ.get("STACKLAB_KIND",
+                                           os.environ.get("STACKLAB_PROVIDER", "vagrant")),
+                    help="the kind of lab host (vagrant, container): which providers.<kind> "
+                         "settings apply to it")
     group.addoption("--check-timeout", type=float, default=60.0,
                     help="seconds allowed per check (default 60)")
     group.addoption("--learner", action="store_true",

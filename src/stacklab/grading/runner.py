@@ -85,12 +85,12 @@ def _environ(**values: str):
                 os.environ[key] = value
 
 
-def collect_specs(labs: Iterable[int | Lab] | str | None = None, *, provider: str = "vagrant",
+def collect_specs(labs: Iterable[int | Lab] | str | None = None, *, kind: str = "vagrant",
                   include_hidden: bool = True) -> list[CheckSpec]:
     """Every check the selected labs declare (no host is contacted)."""
     chosen = pick(labs)
     control = RunControl(include_hidden=include_hidden, summary=False)
-    args = ["--collect-only", f"--stacklab-provider={provider}"]
+    args = ["--collect-only", f"--stacklab-kind={kind}"]
     code, output = _pytest(args + [str(f) for f in grader_files(chosen)], control)
     if code not in (0, 5):
         raise StacklabError("the grader modules could not be collected",
@@ -127,7 +127,7 @@ def run_checks(target: Target, labs: Iterable[int | Lab] | str | None = None, *,
         try:
             client = transport.connect(target, connect_timeout)
         except transport.HostUnreachable as exc:
-            specs = collect_specs(chosen, provider=target.provider,
+            specs = collect_specs(chosen, kind=target.kind,
                                   include_hidden=include_hidden)
             return RunResult(name=target.name, url=target.url, labs=numbers,
                              checks=[CheckResult.unjudged(s, exc.reason) for s in specs],
@@ -137,7 +137,7 @@ def run_checks(target: Target, labs: Iterable[int | Lab] | str | None = None, *,
     spec, host = transport.host_for(target, client)
     try:
         result = run_on_host(host, spec, chosen, name=target.name, url=target.url,
-                             provider=target.provider, control=control)
+                             kind=target.kind, control=control)
     finally:
         if not borrowed:
             client.close()
@@ -145,7 +145,7 @@ def run_checks(target: Target, labs: Iterable[int | Lab] | str | None = None, *,
     return replace(result, duration=time.monotonic() - started, connections=connections)
 
 
-def run_on_host(host, spec: str, labs: list[Lab], *, name: str, url: str, provider: str,
+def run_on_host(host, spec: str, labs: list[Lab], *, name: str, url: str, kind: str,
                 control: RunControl) -> RunResult:
     """Run the grader modules of `labs` with `host` (a testinfra host) as the lab host."""
     from stacklab.grading.resources import cloud, forget
@@ -157,7 +157,7 @@ def run_on_host(host, spec: str, labs: list[Lab], *, name: str, url: str, provid
     control.report_labs = frozenset(numbers)
     # a check needs only checks of its own or earlier labs: their modules are enough
     modules = [lab for lab in select(None) if lab.number <= max(numbers)]
-    args = [f"--hosts={spec}", f"--stacklab-provider={provider}"]
+    args = [f"--hosts={spec}", f"--stacklab-kind={kind}"]
     code, output = _pytest(args + [str(f) for f in grader_files(modules)], control)
     done = {r.key for r in control.results}
     missing = [CheckResult.unjudged(s, "not checked: " + (_last_line(output) or

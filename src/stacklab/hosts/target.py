@@ -32,7 +32,8 @@ class Target:
     user: str = "vagrant"
     key_file: str | None = None
     name: str = "lab"  # a label for reports: the student's name in a class run
-    provider: str = "vagrant"  # which providers.<name> settings apply to this host
+    # the kind of lab host (vagrant | container): which providers.<kind> settings apply
+    kind: str = "vagrant"
     local: bool = False
     # the host's SSH key ('type base64') when the kit started it: pinned, see hosts.hostkeys
     host_key: str | None = None
@@ -43,10 +44,11 @@ class Target:
 
     @classmethod
     def from_url(cls, url: str, **extra: Any) -> Target:
-        """Parse 'ssh://user@host[:port][?key=FILE&provider=NAME]', 'user@host' or 'local'.
+        """Parse 'ssh://user@host[:port][?key=FILE&kind=KIND]', 'user@host' or 'local'.
 
-        ``provider`` names the settings that apply to the host (default: vagrant, the VM);
-        a container lab host reached by URL is ``?provider=container``.
+        ``kind`` names the settings that apply to the host (default: vagrant, the VM); a
+        container lab host reached by URL is ``?kind=container`` (or ``?provider=container``,
+        the older spelling, still read).
         """
         text = url.strip()
         if text in ("local", "local://"):
@@ -76,8 +78,9 @@ class Target:
             fields["user"] = unquote(parts.username)
         if key:
             fields["key_file"] = str(Path(key).expanduser())
-        if query.get("provider"):  # whose settings apply, e.g. ?provider=container
-            fields["provider"] = query["provider"][0]
+        kind = query.get("kind") or query.get("provider")  # whose settings apply
+        if kind:
+            fields["kind"] = kind[0]
         fields.update(extra)
         return cls(**fields)
 
@@ -105,6 +108,20 @@ class Target:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> Target:
+        """The inverse of to_dict; a state file written before 'kind' names it 'provider'."""
+        values = dict(values)
+        if "provider" in values:
+            values.setdefault("kind", values.pop("provider"))
+        return cls(**values)
+
+
+def state_kind(state: dict[str, Any] | None) -> str:
+    """The kind of the lab host a lab state records ('' when none)."""
+    target = (state or {}).get("target") or {}
+    return str(target.get("kind") or target.get("provider") or "")
+
 
 def lab_state_file() -> Path:
     return paths.state_dir() / LAB_STATE
@@ -126,7 +143,7 @@ def read_lab_state() -> dict[str, Any] | None:
         state = json.loads(path.read_text(encoding="utf-8"))
         if not isinstance(state, dict) or not isinstance(state.get("target", {}), dict):
             raise ValueError("not a mapping")
-        Target(**state.get("target", {}))  # its fields are a host's, or it is corrupt
+        Target.from_dict(state.get("target", {}))  # its fields are a host's, or it is corrupt
         return state
     except (OSError, ValueError, TypeError):
         raise StacklabError(f"{path}: unreadable lab state",
@@ -140,8 +157,8 @@ def clear_lab_state() -> None:
 def default_target(*, root: Path | None = None) -> Target:
     """The learner's own lab host: the one `stacklab up` started, else this checkout's VM."""
     state = read_lab_state()
-    if state and state.get("target", {}).get("provider") != "vagrant":
-        return Target(**state["target"])
+    if state and state_kind(state) != "vagrant":
+        return Target.from_dict(state["target"])
     return vagrant_target(root or paths.kit_root())
 
 
@@ -167,4 +184,4 @@ def vagrant_target(root: Path) -> Target:
     return Target(hostname=conf["HostName"], port=int(conf.get("Port", 22)),
                   user=conf.get("User", "vagrant"),
                   key_file=conf.get("IdentityFile", "").strip('"') or None,
-                  provider="vagrant")
+                  kind="vagrant")

@@ -1,9 +1,14 @@
 """The kinds of lab host behind one interface: `stacklab up` and `down` dispatch through it.
 
-    kind = kind_for("container")          # or a Vagrant provider: "libvirt", "virtualbox", …
-    target = kind.up(solve_until=None)
+    kind = choose("container", say=print)   # `--provider`'s value: `container`, one of
+    target = kind.up(solve_until=None)      # Vagrant's providers, or `auto`
     for kind in present(read_lab_state()):  # what `down` would remove
         kind.down()
+
+"Kind" is where the lab host runs: a Vagrant VM (on one of Vagrant's *providers*: libvirt,
+virtualbox, …) or a container. A kind's ``name`` is also the section of the settings that
+applies to it (``providers.<name>`` in the file, a key older than this word; the CLI flag
+keeps its name too: ``stacklab up --provider container|libvirt|…|auto``).
 
 A kind says whether a lab host of its own is there (from the lab state `up` wrote, or
 from what it left on this machine when that state is gone), starts one, and removes it.
@@ -13,16 +18,21 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 from stacklab import paths
-from stacklab.hosts.target import Target
+from stacklab.errors import StacklabError
+from stacklab.hosts.target import Target, state_kind
+
+AUTO = "auto"  # `--provider auto`: the first kind (and Vagrant provider) doctor finds usable
+VAGRANT_PROVIDERS = ("virtualbox", "libvirt", "vmware_desktop", "parallels")
 
 
 class LabHostKind(Protocol):
-    name: str
+    name: str  # vagrant | container: the settings' providers.<name> section applies
     # asked before `down` unless --yes; "" when removing it loses nothing worth asking for
     confirm: str
     # `up` itself applies the solutions up to `solve_until` (Vagrant's provisioner does)
@@ -38,10 +48,6 @@ class LabHostKind(Protocol):
         """Remove it and everything `up` made; say so on the terminal."""
 
 
-def _state_kind(state: dict[str, Any]) -> str:
-    return str(state.get("target", {}).get("provider", ""))
-
-
 @dataclass(frozen=True)
 class Container:
     """systemd-nspawn on this Linux machine (root), no hypervisor needed."""
@@ -51,7 +57,7 @@ class Container:
     solves_in_up: bool = False
 
     def present(self, state: dict[str, Any]) -> bool:
-        if _state_kind(state) == self.name:
+        if state_kind(state) == self.name:
             return True
         if state or not sys.platform.startswith("linux"):
             return False
@@ -74,7 +80,7 @@ class Container:
 class Vagrant:
     """A Vagrant VM of this checkout's Vagrantfile, on one of Vagrant's providers."""
 
-    provider: str = "auto"
+    provider: str = AUTO  # Vagrant's provider (libvirt, virtualbox, …)
     root: Path | None = None
     name: str = "vagrant"
     confirm: str = "This deletes the lab VM and everything done in it. Continue?"
@@ -85,7 +91,7 @@ class Vagrant:
         return self.root or paths.kit_root()
 
     def present(self, state: dict[str, Any]) -> bool:
-        if _state_kind(state) == self.name:
+        if state_kind(state) == self.name:
             return True
         # Vagrant keeps the id of every machine it created in the checkout's dot folder
         dot = Path(os.environ.get("VAGRANT_DOTFILE_PATH") or self.checkout / ".vagrant")
@@ -104,9 +110,41 @@ class Vagrant:
         vagrant.down(self.checkout)
 
 
-def kind_for(provider: str) -> LabHostKind:
-    """The kind that runs on `provider`: `container`, or one of Vagrant's providers."""
-    return Container() if provider == Container.name else Vagrant(provider)
+# `--provider`'s values, each to the kind that runs there
+_BY_CHOICE: dict[str, Callable[[str], LabHostKind]] = {
+    Container.name: lambda _: Container(),
+    **{provider: Vagrant for provider in (AUTO, *VAGRANT_PROVIDERS)},
+}
+CHOICES = (AUTO, *VAGRANT_PROVIDERS, Container.name)
+
+
+def kind_for(choice: str) -> LabHostKind:
+    """The kind `--provider CHOICE` names: `container`, or a Vagrant VM on that provider
+    (`auto`: the Vagrant VM's settings apply until doctor picks, see :func:`choose`)."""
+    if choice not in _BY_CHOICE:
+        raise StacklabError(f"--provider {choice}: no such lab host provider",
+                            f"use one of: {', '.join(CHOICES)}")
+    return _BY_CHOICE[choice](choice)
+
+
+def choose(choice: str, say: Callable[[str], None]) -> LabHostKind:
+    """The kind `stacklab up --provider CHOICE` starts; `auto` takes the first one this
+    machine can run (`stacklab doctor`'s verdict), and says which."""
+    if choice == AUTO:
+        choice = _usable_first()
+        say(f"stacklab: using the {choice} provider (see `stacklab doctor`)")
+    return kind_for(choice)
+
+
+def _usable_first() -> str:
+    from stacklab.doctor import diagnose
+    from stacklab.settings import load_settings
+
+    d = diagnose(load_settings(Vagrant.name), container_settings=load_settings(Container.name))
+    if not d.providers:
+        raise StacklabError("no provider can start the lab host on this machine",
+                            "run `stacklab doctor` for what is missing and how to fix it")
+    return d.providers[0]
 
 
 def all_kinds() -> list[LabHostKind]:

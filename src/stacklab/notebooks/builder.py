@@ -29,11 +29,11 @@ SETUP = "%load_ext stacklab.notebooks.magics\n%vm_target"
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 
 
-# Each provider's lab host has its own set of notebooks (its steps differ: the container's
+# Each kind of lab host has its own set of notebooks (its steps differ: the container's
 # stand-in volume backend, its userspace Open vSwitch). The Vagrant VM's set is the default,
-# in notebooks/ and solutions/notebooks/ themselves; another provider's is in a subfolder
+# in notebooks/ and solutions/notebooks/ themselves; another kind's is in a subfolder
 # named after it (notebooks/container/).
-DEFAULT_PROVIDER = "vagrant"
+DEFAULT_KIND = "vagrant"
 HOSTS = {"vagrant": "the Vagrant VM",
          "container": "the container lab host (`stacklab up --provider container`)"}
 # What each lab host's operating system brings (settings: host.os); the lab texts say the
@@ -45,25 +45,25 @@ SYSTEMS = {"ubuntu-24.04": "Ubuntu 24.04 with OpenStack {release} from the Ubunt
 @dataclass(frozen=True)
 class BuildInputs:
     root: Path  # the checkout: labs/ in
-    settings: Settings  # the provider's settings
+    settings: Settings  # the kind's settings
     steps: StepBook
     questions: Callable[[int], list[knowledge_mod.Question]] = knowledge_mod.questions
     out: Path | None = None  # where notebooks/ and solutions/notebooks/ go (default: root)
-    provider: str = DEFAULT_PROVIDER  # whose lab host the set is for
+    kind: str = DEFAULT_KIND  # the kind of lab host the set is for
 
     @property
     def out_root(self) -> Path:
         return self.out or self.root
 
 
-def notebook_folder(root: Path, audience: str, provider: str = DEFAULT_PROVIDER) -> Path:
-    """Where a set of notebooks lives: notebooks/[provider/] or solutions/notebooks/[…/]."""
+def notebook_folder(root: Path, audience: str, kind: str = DEFAULT_KIND) -> Path:
+    """Where a set of notebooks lives: notebooks/[kind/] or solutions/notebooks/[…/]."""
     folder = root / "notebooks" if audience == LEARNER else root / "solutions" / "notebooks"
-    return folder if provider == DEFAULT_PROVIDER else folder / provider
+    return folder if kind == DEFAULT_KIND else folder / kind
 
 
-def output_path(root: Path, lab: Lab, audience: str, provider: str = DEFAULT_PROVIDER) -> Path:
-    return notebook_folder(root, audience, provider) / f"{lab.name}.ipynb"
+def output_path(root: Path, lab: Lab, audience: str, kind: str = DEFAULT_KIND) -> Path:
+    return notebook_folder(root, audience, kind) / f"{lab.name}.ipynb"
 
 
 class _Cells:
@@ -110,7 +110,8 @@ class _Builder:
             "kernelspec": KERNELSPEC,
             "language_info": {"name": "python"},
             "stacklab": {"lab": self.lab.number, "name": self.lab.name,
-                         "audience": self.audience, "provider": self.inputs.provider,
+                         # the notebooks' own key for the kind (kept: files stay the same)
+                         "audience": self.audience, "provider": self.inputs.kind,
                          "source": self.where},
         }
         return nb
@@ -124,7 +125,7 @@ class _Builder:
             f"# Lab {lab.number} · {lab.title}\n\n"
             f"*The AIMS 2012 tutorial, section \"{lab.section}\", re-run on OpenStack "
             f"{s.openstack.release} ({s.openstack.codename.capitalize()}).* {who} "
-            f"For {host_kind(self.inputs.provider)}: "
+            f"For {host_kind(self.inputs.kind)}: "
             f"{system(s.host.os, s.openstack.release)}.\n", "title")
         self.cells.code(SETUP, "setup", tags=("stacklab-setup",))
         how = (f"**How this notebook works.** Run the cell above first: it loads the kit's "
@@ -245,8 +246,8 @@ def system(os: str, release: str) -> str:
     return SYSTEMS.get(os, os).format(release=release)
 
 
-def host_kind(provider: str) -> str:
-    return HOSTS.get(provider, f"the {provider} lab host")
+def host_kind(kind: str) -> str:
+    return HOSTS.get(kind, f"the {kind} lab host")
 
 
 def vm_header(rc: str | None, timeout: str | None = None, *, step: str | None = None) -> str:
@@ -327,6 +328,6 @@ def render_all(inputs: BuildInputs, labs: tuple[Lab, ...] = LABS) -> dict[Path, 
     files: dict[Path, str] = {}
     for lab in labs:
         for audience in AUDIENCES:
-            files[output_path(inputs.out_root, lab, audience, inputs.provider)] = serialise(
+            files[output_path(inputs.out_root, lab, audience, inputs.kind)] = serialise(
                 build_notebook(inputs, lab, audience))
     return files

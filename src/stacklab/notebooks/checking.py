@@ -22,7 +22,7 @@ def check_lab(session, number: int) -> str:
     target = session.target()
     if session.dry_run:  # the lab's real checks, listed as not run
         reason = "dry run: no lab host, nothing was checked"
-        specs = collect_specs([lab], provider=target.provider, include_hidden=True)
+        specs = collect_specs([lab], kind=target.kind, include_hidden=True)
         result = RunResult(name=target.name, url="dry run", labs=[lab.number],
                            checks=[CheckResult.unjudged(spec, reason) for spec in specs])
     else:  # the same run as `stacklab check`'s, recorded for `stacklab labs`

@@ -1,7 +1,8 @@
 """Lab texts: labs/NN-slug.md, rendered with the settings, split into prose and directives.
 
 A lab text is Markdown. Values come from the settings through Jinja2
-(``{{ network.public.address }}``, ``{{ mysql.root_password }}``, ``{{ lab.number }}``),
+(``{{ network.public.address }}``, ``{{ mysql.root_password }}``, ``{{ lab.number }}``, and
+the derived values such as ``{{ login_user }}`` or ``{{ floating_pool.start }}``),
 so the tutorial's addresses and passwords never appear in labs/. Commands come from the
 reference solution: a lab text names a solution step by its id and the builder writes the
 step's modern command, the tutorial's 2012 command and the line on what changed.
@@ -41,7 +42,7 @@ from typing import Any
 import jinja2
 
 from stacklab.catalog import Lab
-from stacklab.solve.rendering import refuse_shell_syntax, shell_helpers
+from stacklab.solve.rendering import refuse_shell_syntax
 
 DIRECTIVES = ("step", "exercise", "vm", "knowledge", "architecture", "check")
 _OPEN = re.compile(r"^```\{(?P<name>[a-z_]+)\}[ \t]*(?P<arg>\S*)[ \t]*$")
@@ -73,7 +74,8 @@ Block = Prose | Directive
 def render(source: str, *, lab: Lab, values: dict[str, Any], where: str) -> str:
     """Fill in the settings (``values`` = settings.as_dict()); an unknown key is an error."""
     # the cells paste the settings' values (its sections: mappings) into shell commands;
-    # the helpers beside them (project_security_group …) are shell snippets on purpose
+    # the derived values beside them are built from those (project_security_group is a
+    # shell snippet on purpose)
     refuse_shell_syntax({k: v for k, v in values.items() if isinstance(v, dict)})
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
                              autoescape=False)
@@ -148,11 +150,11 @@ def lab_text_path(root: Path, lab: Lab) -> Path:
 
 
 def load(root: Path, lab: Lab, values: dict[str, Any]) -> list[Block]:
-    """Read, render and parse labs/NN-slug.md (the settings' values and the shell helpers)."""
+    """Read, render and parse labs/NN-slug.md (``values`` = settings.as_dict(): the
+    sections and the derived values, project_security_group's shell snippet among them)."""
     path = lab_text_path(root, lab)
     where = f"labs/{path.name}"
     if not path.is_file():
         raise LabTextError(f"{where}: no lab text for lab {lab.number} ({lab.title})")
-    values = {**values, **shell_helpers(values)}
     return parse(render(path.read_text(encoding="utf-8"), lab=lab, values=values, where=where),
                  where=where)

@@ -1,6 +1,6 @@
 """`stacklab notebooks open`: JupyterLab on the set of notebooks that fits the lab host.
 
-The lab host `stacklab up` started is recorded in the state file with its provider: a
+The lab host `stacklab up` started is recorded in the state file with its kind: a
 container lab host gets notebooks/container/, the Vagrant VM (or no record) notebooks/.
 JupyterLab runs from this Python (the kernel then imports this checkout's stacklab) and,
 as root (the container lab host needs root), with ``allow_root``.
@@ -14,23 +14,22 @@ import sys
 from pathlib import Path
 
 from stacklab.errors import StacklabError
-from stacklab.hosts.target import read_lab_state
-from stacklab.notebooks.builder import DEFAULT_PROVIDER, INSTRUCTOR, LEARNER, notebook_folder
+from stacklab.hosts.target import read_lab_state, state_kind
+from stacklab.notebooks.builder import DEFAULT_KIND, INSTRUCTOR, LEARNER, notebook_folder
 
 
-def running_provider() -> str:
-    """The provider of the lab host `stacklab up` recorded; the Vagrant VM's without one."""
-    state = read_lab_state() or {}
-    return state.get("target", {}).get("provider") or DEFAULT_PROVIDER
+def running_kind() -> str:
+    """The kind of the lab host `stacklab up` recorded; the Vagrant VM's without one."""
+    return state_kind(read_lab_state()) or DEFAULT_KIND
 
 
-def jupyterlab_command(root: Path, provider: str, *, instructor: bool = False,
+def jupyterlab_command(root: Path, kind: str, *, instructor: bool = False,
                        extra: list[str] | None = None) -> tuple[list[str], Path]:
-    """The command line that serves the provider's set, and that set's folder."""
+    """The command line that serves the kind's set, and that set's folder."""
     if importlib.util.find_spec("jupyterlab") is None:
         raise StacklabError("JupyterLab is not installed in this Python",
                             "pip install -e '.[lab]' (`tox -e lab` installs it)")
-    folder = notebook_folder(root, INSTRUCTOR if instructor else LEARNER, provider)
+    folder = notebook_folder(root, INSTRUCTOR if instructor else LEARNER, kind)
     if not any(folder.glob("*.ipynb")):
         raise StacklabError(f"no notebooks in {folder}", "run `stacklab notebooks build`")
     command = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={folder}"]

@@ -80,8 +80,8 @@ class Session:
         return ScriptTransport(connection, owned=False)
 
     def settings(self) -> Settings:
-        """The settings that apply to this host (its provider's overrides included)."""
-        return load_settings(self.target().provider)
+        """The settings that apply to this host (its kind's overrides included)."""
+        return load_settings(self.target().kind)
 
     def ssh_user(self) -> str:
         """Whom the cells run as: the SSH user, or this process's user on a local host."""

@@ -1,6 +1,6 @@
 """`build` writes the notebooks; `check` lists every committed file that build would change.
 
-The checkout holds one set per provider's lab host (see ``builder.notebook_folder``): the
+The checkout holds one set per kind of lab host (see ``builder.notebook_folder``): the
 Vagrant VM's in notebooks/ and solutions/notebooks/, the container's in their container/
 subfolders. Build and check cover every set.
 """
@@ -11,7 +11,7 @@ from pathlib import Path
 
 from stacklab.notebooks.builder import (
     AUDIENCES,
-    DEFAULT_PROVIDER,
+    DEFAULT_KIND,
     BuildInputs,
     notebook_folder,
     render_all,
@@ -23,33 +23,30 @@ from stacklab.settings import DEFAULT_FILE, Settings, load_settings
 # lab.local.yaml or STACKLAB__* variables must not make the committed notebooks drift.
 _NO_OVERRIDES = DEFAULT_FILE.with_name("no-overrides-when-building-notebooks.yaml")
 
-COMMITTED_PROVIDER = DEFAULT_PROVIDER  # the set in notebooks/ itself (kept for callers)
+def committed_settings(kind: str = DEFAULT_KIND) -> Settings:
+    return load_settings(kind, local=_NO_OVERRIDES, environ={})
 
 
-def committed_settings(provider: str = DEFAULT_PROVIDER) -> Settings:
-    return load_settings(provider, local=_NO_OVERRIDES, environ={})
+def kinds() -> list[str]:
+    """Every kind of lab host with a set of notebooks: the default first, then by name."""
+    names = set(committed_settings().kinds)
+    return [DEFAULT_KIND, *sorted(names - {DEFAULT_KIND})]
 
 
-def providers() -> list[str]:
-    """Every provider with a set of notebooks: the default first, then by name."""
-    names = set(committed_settings().providers)
-    return [DEFAULT_PROVIDER, *sorted(names - {DEFAULT_PROVIDER})]
-
-
-def default_inputs(root: Path, provider: str = DEFAULT_PROVIDER,
+def default_inputs(root: Path, kind: str = DEFAULT_KIND,
                    out: Path | None = None) -> BuildInputs:
-    """What build reads for one provider's lab host (its set of notebooks)."""
-    settings = committed_settings(provider)
-    everywhere = {step.id for name in settings.providers if name != provider
+    """What build reads for one kind of lab host (its set of notebooks)."""
+    settings = committed_settings(kind)
+    everywhere = {step.id for name in settings.kinds if name != kind
                   for step in solution_steps(committed_settings(name))}
-    return BuildInputs(root=root, settings=settings, out=out, provider=provider,
+    return BuildInputs(root=root, settings=settings, out=out, kind=kind,
                        steps=StepBook.from_solutions(settings, os=settings.host.os,
                                                      elsewhere=everywhere))
 
 
 def every_set(root: Path, out: Path | None = None) -> list[BuildInputs]:
-    """The inputs of every committed set, one per provider."""
-    return [default_inputs(root, provider, out) for provider in providers()]
+    """The inputs of every committed set, one per kind of lab host."""
+    return [default_inputs(root, kind, out) for kind in kinds()]
 
 
 def build(inputs: BuildInputs | list[BuildInputs]) -> list[Path]:
@@ -81,7 +78,7 @@ def drift(inputs: BuildInputs | list[BuildInputs]) -> list[str]:
             elif path.read_text(encoding="utf-8") != text:
                 lines.append(f"{rel}: differs from what labs/ builds (run `stacklab notebooks "
                              "build` and commit)")
-    folders = {(one.out_root, notebook_folder(one.out_root, audience, one.provider))
+    folders = {(one.out_root, notebook_folder(one.out_root, audience, one.kind))
                for one in sets for audience in AUDIENCES}
     for root, folder in sorted(folders):
         for path in sorted(folder.glob("*.ipynb")):

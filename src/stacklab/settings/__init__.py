@@ -1,4 +1,5 @@
-"""The one source of truth: lab.yaml, its overrides, and their validation."""
+"""The one source of truth: lab.yaml, its overrides, their validation, and the values
+derived from them (settings/derived.py: computed once, read by every part of the kit)."""
 
 from stacklab.settings.cache import cached_settings
 from stacklab.settings.loader import DEFAULT_FILE, LOCAL_FILE, load_settings

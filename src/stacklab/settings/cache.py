@@ -12,8 +12,8 @@ from stacklab.settings.schema import Settings
 _CACHE: dict[tuple, Settings] = {}
 
 
-def cached_settings(provider: str = "vagrant") -> Settings:
-    """load_settings(provider), parsed once per state of the files and the environment."""
+def cached_settings(kind: str = "vagrant") -> Settings:
+    """load_settings(kind), parsed once per state of the files and the environment."""
     def stamp(path: Path) -> float:
         try:
             return path.stat().st_mtime
@@ -22,9 +22,9 @@ def cached_settings(provider: str = "vagrant") -> Settings:
 
     env = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("STACKLAB")))
     extra = os.environ.get(ENV_FILE)
-    key = (provider, env, stamp(DEFAULT_FILE), stamp(LOCAL_FILE),
+    key = (kind, env, stamp(DEFAULT_FILE), stamp(LOCAL_FILE),
            stamp(Path(extra)) if extra else 0.0)
     if key not in _CACHE:
         _CACHE.clear()
-        _CACHE[key] = load_settings(provider)
+        _CACHE[key] = load_settings(kind)
     return _CACHE[key]

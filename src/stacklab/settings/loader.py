@@ -1,6 +1,6 @@
 """Load lab.yaml with its overrides, validate it, and explain any problem in one line.
 
-Layers, later wins:  lab.yaml  <  providers.<name>.overrides  <  lab.local.yaml
+Layers, later wins:  lab.yaml  <  providers.<kind>.overrides  <  lab.local.yaml
 <  the file named by STACKLAB_SETTINGS  <  STACKLAB__SECTION__KEY environment variables.
 The Vagrantfile applies the same layers in Ruby (see tests/integration/test_vagrantfile.py,
 which checks that both agree).
@@ -42,19 +42,20 @@ SECRET_KEY = re.compile(r"passw|secret|token|credential")
 
 
 def load_settings(
-    provider: str = "vagrant",
+    kind: str = "vagrant",
     *,
     base: Path | None = None,
     local: Path | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> Settings:
-    """Read, merge and validate the settings as the given provider sees them."""
+    """Read, merge and validate the settings as the given kind of lab host sees them
+    (``vagrant`` or ``container``: a section under ``providers`` in the file)."""
     environ = os.environ if environ is None else environ
     base = base or DEFAULT_FILE
     local = LOCAL_FILE if local is None else local
     origins: dict[tuple[str, ...], Origin] = {}
     layers = read_layers(base, local, environ, origins)
-    settings = validate(merge_layers(layers, provider), origins, provider)
+    settings = validate(merge_layers(layers, kind), origins, kind)
     register(settings_secrets(settings))  # every later report, log and error masks them
     return settings
 
@@ -80,42 +81,42 @@ def read_layers(base: Path, local: Path, environ: Mapping[str, str],
     return layers
 
 
-def merge_layers(layers: list[Layer], provider: str) -> dict[str, Any]:
-    """Deep-merge the layers, slotting the provider's own overrides in after the base file."""
+def merge_layers(layers: list[Layer], kind: str) -> dict[str, Any]:
+    """Deep-merge the layers, slotting the kind's own overrides in after the base file."""
     everything: dict[str, Any] = {}
     for _, values in layers:
         deep_merge(everything, values)
-    providers = everything.get("providers") or {}
-    if provider not in providers:
-        known = ", ".join(sorted(providers)) or "none"
-        raise SettingsError(f"providers.{provider}: no such provider in the settings",
+    kinds = everything.get("providers") or {}  # the file's name for the kinds' section
+    if kind not in kinds:
+        known = ", ".join(sorted(kinds)) or "none"
+        raise SettingsError(f"providers.{kind}: no such provider in the settings",
                             f"known providers: {known}")
-    overrides = (providers[provider] or {}).get("overrides") or {}
+    overrides = (kinds[kind] or {}).get("overrides") or {}
     merged: dict[str, Any] = copy.deepcopy(layers[0][1])
     deep_merge(merged, overrides)
     for _, values in layers[1:]:
         deep_merge(merged, values)
-    merged["providers"] = providers
+    merged["providers"] = kinds
     return merged
 
 
 def validate(raw: dict[str, Any], origins: Mapping[tuple[str, ...], Origin] | None = None,
-             provider: str = "vagrant") -> Settings:
+             kind: str = "vagrant") -> Settings:
     try:
         return Settings.model_validate(raw)
     except ValidationError as exc:
-        raise SettingsError(describe(exc, origins or {}, provider),
+        raise SettingsError(describe(exc, origins or {}, kind),
                             "fix it in lab.yaml or in your override") from None
 
 
 def describe(exc: ValidationError, origins: Mapping[tuple[str, ...], Origin] | None = None,
-             provider: str = "vagrant") -> str:
+             kind: str = "vagrant") -> str:
     """One line for the first problem: 'settings: <key>: <what is wrong>'."""
     err = exc.errors()[0]
     key = ".".join(str(p) for p in err["loc"])
     kind, given = err["type"], err.get("input")
     if kind == "string_type" and not isinstance(given, (dict, list)) and given is not None:
-        return _not_text(key, err["loc"], given, origins or {}, provider)
+        return _not_text(key, err["loc"], given, origins or {}, kind)
     if kind == "missing":
         return f"settings: missing key {key}"
     if kind == "extra_forbidden":
@@ -139,11 +140,11 @@ def _line(key: str, text: str) -> str:
 
 
 def _not_text(key: str, loc: tuple, given: Any, origins: Mapping[tuple[str, ...], Origin],
-              provider: str) -> str:
+              kind: str) -> str:
     """A number, boolean or date where text is meant: say what was written and how to
     quote it (YAML reads 0777 as 511, 2025.10 as 2025.1 and yes as true)."""
     path = tuple(str(p) for p in loc)
-    origin = origins.get(path) or origins.get(("providers", provider, "overrides", *path))
+    origin = origins.get(path) or origins.get(("providers", kind, "overrides", *path))
     what = ("a boolean" if isinstance(given, bool) else
             "a number" if isinstance(given, (int, float)) else
             "a date" if hasattr(given, "isoformat") else "not text")

@@ -28,10 +28,11 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    computed_field,
     field_validator,
     model_validator,
 )
+
+from stacklab.settings.derived import DerivedValues, usable_floating_addresses
 
 MAC = r"^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$"
 HOSTNAME = r"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$"
@@ -268,15 +269,18 @@ class Cloud(Model):
         return value
 
 
-class Provider(Model):
-    # A provider's own keys (ssh_port, ...) stay free-form: each provider documents its own.
+class KindSettings(Model):
+    """What one kind of lab host (the Vagrant VM, the container) changes, under
+    providers.<kind> in the file (the key the file always had, so every override still works)."""
+
+    # A kind's own keys (ssh_port, ...) stay free-form: each kind documents its own.
     model_config = ConfigDict(extra="allow", frozen=True)
     overrides: dict[str, Any] = Field(default_factory=dict)
 
     @model_validator(mode="before")
     @classmethod
     def _ssh_port(cls, data: Any) -> Any:
-        """ssh_port, where a provider has one, is a real port (0 must not mean 'default')."""
+        """ssh_port, where a kind has one, is a real port (0 must not mean 'default')."""
         if isinstance(data, dict) and "ssh_port" in data:
             port = _whole_number(data["ssh_port"])
             if not 1 <= int(port) <= 65535:
@@ -285,7 +289,10 @@ class Provider(Model):
         return data
 
 
-class Settings(Model):
+class Settings(DerivedValues):
+    """lab.yaml, validated; the values derived from it are its computed fields
+    (settings/derived.py)."""
+
     openstack: OpenStack
     host: Host
     network: Network
@@ -296,15 +303,16 @@ class Settings(Model):
     instance: Instance
     volume: Volume
     boxes: Boxes
-    providers: dict[str, Provider]
+    # the kinds of lab host; the file names the section `providers` (its first name)
+    kinds: dict[str, KindSettings] = Field(alias="providers")
     cloud: Cloud = Field(default_factory=Cloud)
 
-    @field_validator("providers")
+    @field_validator("kinds")
     @classmethod
-    def _vagrant_provider_exists(cls, providers: dict[str, Provider]) -> dict[str, Provider]:
-        if "vagrant" not in providers:
+    def _vagrant_kind_exists(cls, kinds: dict[str, KindSettings]) -> dict[str, KindSettings]:
+        if "vagrant" not in kinds:
             raise ValueError("needs at least the 'vagrant' provider")
-        return providers
+        return kinds
 
     @model_validator(mode="after")
     def check_consistency(self) -> Settings:
@@ -312,18 +320,14 @@ class Settings(Model):
             raise ValueError(problem)
         return self
 
-    # Values derived from the settings live here, once: the graders read them as attributes,
-    # the solutions and the lab texts by name (as_dict() carries them).
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def login_user(self) -> str:
-        """Who logs in to the guest: the kit's offline image or CirrOS have their own user."""
-        image = self.image
-        return image.cirros.login_user if image.source == "cirros" else image.login_user
-
     def as_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready values (addresses as strings), for templates and other tools."""
+        """Plain JSON-ready values (addresses as strings), for templates and other tools:
+        the sections and the derived values (computed fields)."""
         return self.model_dump(mode="json")
+
+    def raw_dict(self) -> dict[str, Any]:
+        """The sections alone, as lab.yaml and its overrides gave them (no derived value)."""
+        return self.model_dump(mode="json", include=set(type(self).model_fields))
 
 
 def _consistency_problems(s: Settings):
@@ -355,6 +359,9 @@ def _consistency_problems(s: Settings):
     if not flt.cidr.subnet_of(pub.cidr):
         yield (f"network.floating.cidr: {flt.cidr} is not inside network.public.cidr {pub.cidr}"
                " (floating IPs live on the lab network)")
+    if not usable_floating_addresses(net):
+        yield (f"network.floating.cidr: {flt.cidr} leaves no usable address (the public "
+               "network's own address, broadcast, address and gateway are taken)")
     if flt.first_ip not in flt.cidr:
         yield (f"network.floating.first_ip: {flt.first_ip} is outside "
                f"network.floating.cidr {flt.cidr}")

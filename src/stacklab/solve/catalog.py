@@ -7,9 +7,10 @@
 A step file holds ``lab: N`` and a list of ``steps``; each step has an ``id``, a ``title``,
 ``why`` (what changed since 2012 and why), ``tutorial`` (the 2012 command, as a template
 over the settings so that the tutorial's literals live only in lab.yaml), optionally
-``when`` (a jinja expression over the settings, e.g. ``caps.volume_backend == 'rbd'``),
-``credentials`` (admin | project), ``timeout``/``interval`` (poll the check after apply)
-and exactly one kind (see :mod:`stacklab.solve.kinds`).
+``when`` (a jinja expression over the settings, e.g. ``rbd`` or
+``host.capabilities.virt_type == 'kvm'``), ``credentials`` (admin | project),
+``timeout``/``interval`` (poll the check after apply) and exactly one kind (see
+:mod:`stacklab.solve.kinds`).
 """
 
 from __future__ import annotations

@@ -292,13 +292,13 @@ def test_stacklab_up_pins_the_vagrant_vms_key_at_first_contact(server, monkeypat
 
     monkeypatch.setattr(vagrant, "_vagrant", lambda *args: None)  # `vagrant up` done
     monkeypatch.setattr(vagrant, "vagrant_target", lambda root: replace(server.target,
-                                                                        provider="vagrant"))
+                                                                        kind="vagrant"))
     monkeypatch.setattr("stacklab.hosts.target.vagrant_target",
-                        lambda root: replace(server.target, provider="vagrant"))
+                        lambda root: replace(server.target, kind="vagrant"))
     vagrant.up(Path("."), "libvirt")
     assert read_lab_state()["target"]["host_key"] == server.host_key
     assert default_target().host_key is None  # Vagrant's own answer carries no key…
     send_secret(default_target())  # …the lab state pins it for that address
     server.received.unlink()
-    write_lab_state(replace(server.target, provider="vagrant", host_key=server.other_key))
+    write_lab_state(replace(server.target, kind="vagrant", host_key=server.other_key))
     assert "run `stacklab up` again" in refused(server, default_target()).reason

@@ -21,7 +21,7 @@ def sh(target, command: str) -> str:
 
 def test_the_host_answers_ssh_as_the_tutorials_host(lab):
     s = load_settings("container")
-    assert (lab.hostname, lab.user, lab.provider) == ("127.0.0.1", s.host.user, "container")
+    assert (lab.hostname, lab.user, lab.kind) == ("127.0.0.1", s.host.user, "container")
     assert sh(lab, "hostname") == s.host.name
     assert sh(lab, "sudo -n id -u") == "0"
     assert sh(lab, "systemctl is-system-running --wait") in ("running", "degraded")

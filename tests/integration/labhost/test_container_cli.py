@@ -28,7 +28,7 @@ def test_up_records_the_host_and_down_forgets_it(box, tmp_path, monkeypatch, fre
         assert f"The lab host is up: ssh://vagrant@127.0.0.1:{port}" in up.stdout
         assert "wait for SSH: done" in up.stderr, "progress lines for the long steps"
         state = json.loads((tmp_path / "state/lab.json").read_text())
-        assert state["container"] == NAME and state["target"]["provider"] == "container"
+        assert state["container"] == NAME and state["target"]["kind"] == "container"
         monkeypatch.setenv("STACKLAB_STATE_DIR", str(tmp_path / "state"))
         target = default_target()
         assert isinstance(target, Target) and target.port == port and target.key_file

@@ -15,12 +15,12 @@ from stacklab.grading.model import RunResult
 from stacklab.grading.runner import run_on_host
 
 
-def grade_recorded(state: RecordedHost, labs: str = "all", provider: str = "vagrant",
+def grade_recorded(state: RecordedHost, labs: str = "all", kind: str = "vagrant",
                    **control) -> RunResult:
     """Run the real grader modules against the recorded host, in this process."""
     host = recorded_testinfra_host(state)
     return run_on_host(host, f"recorded://{id(state)}", select(labs), name="student",
-                       url="recorded", provider=provider,
+                       url="recorded", kind=kind,
                        control=RunControl(summary=False, **control))
 
 

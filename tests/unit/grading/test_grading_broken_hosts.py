@@ -419,7 +419,7 @@ def test_the_rbd_stand_in_is_graded_as_such(grade):
     state.units["tgt"] = ("inactive", "not-found")  # no iSCSI on this kernel: never passed
     state.commands.discard("iscsiadm")
     state.kernel_modules = set()  # no device-mapper, no iSCSI: the host says so
-    result = grade(state, "7,8", provider="container")
+    result = grade(state, "7,8", kind="container")
     checks = by_key(result)
     backend = checks["07.cinder_uses_the_volume_backend"]
     assert backend.passed and backend.note == "rbd stand-in: no device-mapper on this host"
@@ -435,7 +435,7 @@ def test_the_rbd_stand_in_is_graded_as_such(grade):
                                                     "08.iscsi_initiator_is_installed"]
     state.files["/etc/cinder/cinder.conf"] = RecordedHost(load_settings()).files[
         "/etc/cinder/cinder.conf"]
-    checks = by_key(grade(state, "7", provider="container"))
+    checks = by_key(grade(state, "7", kind="container"))
     assert "the RBD stand-in is expected" in checks["07.cinder_uses_the_volume_backend"].found
 
 
@@ -515,7 +515,7 @@ def _rbd_host():
 
 def test_lab_14_on_the_rbd_stand_in_says_which_backend_served(grade):
     state = _rbd_host()
-    result = grade(state, "14", provider="container")
+    result = grade(state, "14", kind="container")
     checks = by_key(result)
     lv = checks["14.volume_is_a_logical_volume_of_the_group"]
     assert (lv.status, lv.points, lv.max) == ("not-verified", 0, 0)
@@ -535,7 +535,7 @@ def test_the_rbd_stand_in_shows_in_every_report(grade):
     from stacklab import outputs
     from stacklab.grading.model import ClassReport
 
-    result = grade(_rbd_host(), "7,8,14", provider="container")
+    result = grade(_rbd_host(), "7,8,14", kind="container")
     report = ClassReport(labs=[7, 8, 14], hosts=[result])
     table = outputs.formats()["table"].render(report)
     assert "note: rbd stand-in: no device-mapper on this host" in table

@@ -25,7 +25,7 @@ carol   ssh://root@lab3
     alice, bob, carol = load_inventory(path)
     assert (alice.name, alice.hostname, alice.port, alice.user, alice.key_file) == \
         ("alice", "10.0.0.11", 22, "vagrant", "/keys/alice")
-    assert (bob.port, bob.key_file, bob.provider) == (2222, "/keys/bob", "container")
+    assert (bob.port, bob.key_file, bob.kind) == (2222, "/keys/bob", "container")
     assert (carol.user, carol.port, carol.key_file) == ("root", 22, None)
 
 
@@ -49,7 +49,7 @@ stacklab_provider=container
     assert (alice.hostname, alice.port, alice.user, alice.key_file) == \
         ("10.0.0.11", 2222, "vagrant", "/keys/a")
     assert (bob.port, bob.user) == (22, "vagrant")
-    assert (carol.user, carol.key_file, carol.provider) == ("root", "/keys/late", "container")
+    assert (carol.user, carol.key_file, carol.kind) == ("root", "/keys/late", "container")
 
 
 def test_ansible_yaml(tmp_path):
@@ -125,7 +125,7 @@ def test_one_bad_line_of_ten_thousand_stops_everything(tmp_path):
 def test_an_unknown_provider_is_refused(tmp_path, text):
     with pytest.raises(InventoryError, match="unknown provider 'cloud'") as caught:
         load_inventory(write(tmp_path, "a.ini" if "[" in text else "a.txt", text),
-                       providers=["vagrant", "container"])
+                       kinds=["vagrant", "container"])
     assert "container" in caught.value.hint
 
 

@@ -22,7 +22,7 @@ def test_the_inventorys_provider_does_not_change_the_score(grade, kind):
     def host():
         return RecordedHost(load_settings()) if kind.startswith("a host") else _rbd_host()
 
-    scores = {(provider, hidden): _score(grade(host(), "7,8,14", provider=provider,
+    scores = {(provider, hidden): _score(grade(host(), "7,8,14", kind=provider,
                                                include_hidden=hidden))
               for provider in ("vagrant", "container") for hidden in (True, False)}
     assert len(set(map(str, scores.values()))) == 1, scores

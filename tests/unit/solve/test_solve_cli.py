@@ -24,7 +24,7 @@ def solve(*args: str):
 
 def test_dry_run_debian_container_host(state):
     # a host that cannot be reached: the dry run says so and lists every step's commands
-    write_lab_state(Target(hostname="127.0.0.1", port=1, user="labuser", provider="container"))
+    write_lab_state(Target(hostname="127.0.0.1", port=1, user="labuser", kind="container"))
     result = solve("--until", "14", "--dry-run")
     assert result.exit_code == 0, result.output
     out = result.output

@@ -23,7 +23,7 @@ HOST_LABS = range(3, 15)
 @pytest.fixture(scope="module")
 def checks() -> dict[int, set[str]]:
     found: dict[int, set[str]] = defaultdict(set)
-    for spec in collect_specs([*HOST_LABS], provider="container"):
+    for spec in collect_specs([*HOST_LABS], kind="container"):
         found[spec.lab].add(spec.id)
     return found
 

@@ -23,13 +23,9 @@ SNAPSHOT_LIMIT = snapshot_program.LIMIT  # seconds its requests and retries take
 SLACK = 15.0  # and for python and openstacksdk to start on the host, and the answer to come
 
 
-def keystone_url(settings) -> str:
-    return f"http://{settings.network.public.address}:5000/v3"
-
-
 def snapshot_config(settings) -> dict[str, Any]:
     return {
-        "auth_url": keystone_url(settings), "region": settings.openstack.region,
+        "auth_url": settings.keystone_address_url, "region": settings.openstack.region,
         "admin": {"username": "admin", "password": settings.openstack.admin_password,
                   "project": "admin"},
         "user": {"username": settings.identity.user, "password": settings.identity.password,
@@ -100,7 +96,7 @@ class Cloud:
         """(logged in?, Keystone's answer); no answer at all is an error, not a verdict."""
         entry = self.data.get("logins", {}).get(who, {})
         if entry.get("unanswered"):
-            raise CheckError(f"the {who} login at {keystone_url(self.settings)} got no "
+            raise CheckError(f"the {who} login at {self.settings.keystone_address_url} got no "
                              f"answer: {entry.get('error')}")
         return bool(entry.get("ok")), entry.get("error", "not tried")
 

@@ -21,7 +21,7 @@ from stacklab.labhost.steps import Steps
 from stacklab.settings import load_settings
 from stacklab.settings.schema import Settings
 
-PROVIDER = "container"
+KIND = "container"  # the kind of lab host this is: providers.container in the settings
 LOOPBACK = "127.0.0.1"
 BOOT_TIMEOUT = 180.0
 SHUTDOWN_TIMEOUT = 180.0  # systemd inside waits for running qemu guests (1–3 min measured)
@@ -41,7 +41,7 @@ def preflight() -> None:
 
 
 def default_port(s: Settings) -> int:
-    extra = s.providers[PROVIDER].model_extra or {}
+    extra = s.kinds[KIND].model_extra or {}
     return int(extra.get("ssh_port", 2410))
 
 
@@ -52,7 +52,7 @@ def up(settings: Settings | None = None, *, name: str | None = None,
     how to reach it over SSH (with its host key, generated here and pinned from now on).
     `record` makes it the learner's lab host (`stacklab check`)."""
     preflight()
-    s = settings or load_settings(PROVIDER)
+    s = settings or load_settings(KIND)
     name = name or default_name()
     names = Names(name)
     steps = steps or Steps(f"up {name}")
@@ -112,7 +112,7 @@ def up(settings: Settings | None = None, *, name: str | None = None,
 
 def _target(names: Names, port: int, s: Settings, host_key: str) -> Target:
     return Target(hostname=LOOPBACK, port=port, user=s.host.user, key_file=str(names.key),
-                  name=names.name, provider=PROVIDER, host_key=host_key)
+                  name=names.name, kind=KIND, host_key=host_key)
 
 
 def _start_forwarder(names: Names, port: int, s: Settings) -> int:
