@@ -191,6 +191,6 @@ def test_inventory_lines_carry_key_and_roster_and_grade_reads_them(cloud, record
             assert t.user == settings.host.user and t.port == 22
             assert t.key_file == str(record.key_path(t.name))
             assert t.hostname == record.hosts[t.name].address
-            assert t.provider == "vagrant"
+            assert t.kind == "vagrant"
     data = yaml.safe_load((record.folder / "inventory.yaml").read_text())
     assert set(data["all"]["children"]["class"]["hosts"]) == {"alice", "bob"}
