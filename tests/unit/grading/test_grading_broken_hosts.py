@@ -62,6 +62,15 @@ def cinder_lioadm(h):
     h.files[path] = h.files[path].replace("target_helper = tgtadm\n", "")
 
 
+def tgt_stopped(h):
+    h.units["tgt"] = ("failed", "enabled")
+
+
+def cinder_unknown_helper(h):
+    path = "/etc/cinder/cinder.conf"
+    h.files[path] = h.files[path].replace("target_helper = tgtadm", "target_helper = scstadmin")
+
+
 def nova_region_lowercase(h):
     path = "/etc/nova/nova.conf"
     h.files[path] = h.files[path].replace(f"region_name = {h.settings.openstack.region}",
@@ -265,8 +274,13 @@ CASES = [
     (vg_missing, "7", "07.volume_group_is_on_the_second_disk",
      "no volume group nova-volumes (physical volumes: /dev/sdb → no VG)",
      "pvcreate /dev/sdb"),
-    (cinder_lioadm, "7", "07.cinder_uses_the_volume_backend",
-     "[lvm] target_helper = unset (default lioadm)", "target_helper = tgtadm"),
+    (cinder_lioadm, "7", "07.iscsi_target_runs",
+     "[lvm] target_helper = unset (lioadm, the default), but cinder-rtstool (LIO's tool for "
+     "Cinder) is not installed", "target_helper = tgtadm"),
+    (tgt_stopped, "7", "07.iscsi_target_runs",
+     "[lvm] target_helper = tgtadm, but tgt is failed (enabled)", "systemctl enable --now tgt"),
+    (cinder_unknown_helper, "7", "07.iscsi_target_runs",
+     "[lvm] target_helper = scstadmin: the kit knows tgtadm", "target_helper = tgtadm"),
     (nova_compute_kvm, "8", "08.nova_compute_uses_qemu", "[libvirt] virt_type = kvm",
      "virt_type = qemu"),
     (compute_down_volume_disabled, "9", "09.every_service_smiles",
