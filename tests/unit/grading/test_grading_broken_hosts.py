@@ -566,3 +566,14 @@ def test_the_rbd_stand_in_shows_in_every_report(grade):
     html = outputs.formats()["html"].render(report)
     assert html.count('<span class="note">note: rbd stand-in: no device-mapper') == 4
     assert html.count('<td class="not-verified">○</td>') == 3
+
+
+def test_the_target_check_follows_cinder_conf_not_a_literal_tgtadm(solved, grade):
+    """lioadm (Cinder's default) is fine when LIO answers; tgt then need not run."""
+    cinder_lioadm(solved)
+    solved.commands.add("cinder-rtstool")
+    solved.units["tgt"] = ("inactive", "not-found")
+    check = by_key(grade(solved, "7"))["07.iscsi_target_runs"]
+    assert check.passed, check.found
+    assert any(c.endswith("cinder-rtstool get-targets'") for c in solved.log)
+    assert not any("tgtadm" in c for c in solved.log)
