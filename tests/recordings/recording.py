@@ -213,14 +213,18 @@ class Recording:
     def settings_differences(self, settings) -> list[str]:
         """The settings keys whose value differs from the recording's (secrets aside), and
         the secrets the recording saw equal that these settings hold apart."""
-        now = settings_document(settings)
-        differ = [key for key in sorted(set(_flat(now)) | set(_flat(self.settings)))
-                  if _flat(now).get(key) != _flat(self.settings).get(key)]
+        now, then = _flat(settings_document(settings)), _flat(self.settings)
+        differ = [key for key in sorted(set(now) | set(then))
+                  if key not in NOT_COMPARED and now.get(key) != then.get(key)]
         values = secret_values(settings)
         for path, same_as in self.secrets.items():
             if values.get(path) != values.get(same_as):
                 differ.append(f"{path} (the recorded host had it equal to {same_as})")
         return differ
+
+
+# How the kit reaches the host, not what the graders judge (the e2e suite picks a free port)
+NOT_COMPARED = ("providers.container.ssh_port",)
 
 
 def settings_document(settings) -> dict[str, Any]:
