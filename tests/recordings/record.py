@@ -78,10 +78,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", help="ssh://user@host:port (default: the lab host that "
                                        "`stacklab up` started, from STACKLAB_STATE_DIR)")
     parser.add_argument("--out", type=Path, default=SOLVED, help=f"default: {SOLVED}")
+    parser.add_argument("--labs", default=LABS, help=f"default: {LABS} (the tests replay "
+                                                     "all of them)")
     args = parser.parse_args(argv)
     try:
         target = Target.from_url(args.host) if args.host else default_target()
-        return record(target, args.out)
+        return record(target, args.out, args.labs)
     except (StacklabError, transport.HostUnreachable) as exc:
         print(f"record: {exc}", file=sys.stderr)
         return 2

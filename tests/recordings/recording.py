@@ -101,7 +101,7 @@ class Redactor:
                 text = text[:start] + named(self.by_value[value]) + text[end:]
             elif unknown and value.startswith("gAAAAA"):
                 text = text[:start] + FERNET_TOKEN + text[end:]
-            elif unknown and not value.startswith("<<"):
+            elif unknown and not value.startswith("<<") and might_be_secret(text, start, value):
                 text = text[:start] + UNKNOWN + text[end:]
         if unknown:
             text = _FERNET_KEY.sub(FERNET_KEY, text)
@@ -114,6 +114,17 @@ class Redactor:
         for placeholder, fake in FAKE.items():
             text = text.replace(placeholder, fake)
         return _NAMED.sub(lambda m: self.values[m[1]] if m[1] in self.values else m[0], text)
+
+
+def might_be_secret(text: str, start: int, value: str) -> bool:
+    """Whether an unknown value found where a secret stands may be one: not when the place's
+    pattern ran on past the end of its line (``#password =`` then the next line), not in a
+    comment line of a sample config (``#token_ttl = 600``), not a plain number."""
+    line_start = text.rfind("\n", 0, start) + 1
+    before = text[line_start:start]
+    if not before.strip(" \t'\""):
+        return False
+    return not before.lstrip().startswith(("#", ";")) and not value.isdigit()
 
 
 @dataclass(frozen=True)
@@ -274,11 +285,13 @@ class ReplayConnection(Connection):
                     "the settings differ from the recorded host's: " + ", ".join(differ[:8])
                     + ("…" if len(differ) > 8 else "") + f"; re-record: {RECORD_COMMAND}")
         self.recording = recording
+        self.settings = settings
         self.redactor = Redactor(settings)
         self.table: dict[tuple[str, str | None], list[Answer]] = {}
         for answer in recording.answers:
             self.table.setdefault((answer.command, answer.stdin), []).append(answer)
-        self.log: list[str] = []  # every command asked, secrets put back (as sent)
+        self.log: list[str] = []  # every command asked, as sent
+        self.asked: list[tuple[str, str | None]] = []  # (command, input) as recorded
         self.misses: list[tuple[str, str | None]] = []
         self._served: dict[tuple[str, str | None], int] = {}
         self._lock = threading.Lock()
@@ -292,6 +305,7 @@ class ReplayConnection(Connection):
         key = self.key(command, stdin)
         with self._lock:
             self.log.append(command)
+            self.asked.append(key)
             answers = self.table.get(key)
             if not answers:
                 self.misses.append(key)
@@ -325,6 +339,11 @@ class ReplayConnection(Connection):
         if not changed:
             raise RecordingError(f"no recorded command matches {match!r}")
         return changed
+
+    def add(self, command: str, rc: int = 0, stdout: str = "", stderr: str = "") -> None:
+        """An answer to a command the solved host was never asked (a mistake can lead the
+        graders down another path: e.g. a refused login makes them list the users)."""
+        self.table[(command, None)] = [Answer(command, None, rc, stdout, stderr)]
 
     def answer_with(self, match: str | Callable[[str], bool], **fields: Any) -> int:
         """Give the commands `match` names other fields (rc, stdout, stderr)."""
