@@ -1,4 +1,6 @@
-"""On a host where every lab is done, every check passes, and a run reads each thing once."""
+"""On the hand-written solved host (the tutorial's LVM and iSCSI, which the recorded real host
+cannot show, and labs 1-2), every check passes, and a run reads each thing once. The real
+host's recording: test_grading_recorded_host.py."""
 
 from grading_helpers import by_key
 
