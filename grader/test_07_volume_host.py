@@ -78,11 +78,15 @@ def test_cinder_uses_the_volume_backend(host, settings):
             "default): the kernel's LIO target and `sudo cinder-rtstool get-targets`",
        needs=("07.cinder_uses_the_volume_backend",))
 def test_iscsi_target_runs(host):
-    if not kernel.iscsi(host):
-        not_verified(NO_ISCSI)
     conf = services.cinder(host)
-    sections = [b for b in conf.list("DEFAULT", "enabled_backends")
-                if conf.get(b, "volume_driver") == LVM_DRIVER]
+    lvm = [b for b in conf.sections() if conf.get(b, "volume_driver") == LVM_DRIVER]
+    sections = [b for b in conf.list("DEFAULT", "enabled_backends") if b in lvm]
+    stand_in = not sections and not kernel.device_mapper(host)
+    if stand_in:  # the rbd stand-in serves volumes; the tutorial's [lvm] may still be set up
+        if not lvm:
+            not_verified("no device-mapper: the rbd stand-in serves volumes, and cinder.conf "
+                         "has no LVM backend whose iSCSI target could be asked")
+        sections = lvm
     expect(sections, found="no LVM backend in cinder.conf: nothing to export over iSCSI")
     for section in sections:
         configured = conf.get(section, "target_helper") or conf.get(section, "iscsi_helper")
@@ -90,5 +94,9 @@ def test_iscsi_target_runs(host):
         named = f"[{section}] target_helper = {configured or f'unset ({helper}, the default)'}"
         expect(helper in iscsi.HELPERS,
                found=f"{named}: the kit knows tgtadm (the tutorial's tgt) and lioadm (LIO)")
+        if helper == "lioadm" and not kernel.iscsi(host):
+            not_verified(NO_ISCSI)  # LIO is the kernel's own target (tgt runs in user space)
         target = iscsi.target(host, helper)
         expect(target.ok, found=f"{named}, but {target.detail}")
+    if stand_in:
+        note(f"{STAND_IN}: [{', '.join(sections)}] is set up but not enabled")

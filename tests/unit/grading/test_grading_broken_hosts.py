@@ -440,10 +440,13 @@ def test_the_rbd_stand_in_is_graded_as_such(grade):
     for key in ("07.iscsi_target_runs", "08.iscsi_initiator_is_installed"):
         assert (checks[key].status, checks[key].points, checks[key].max) == \
             ("not-verified", 0, 0)
-        assert checks[key].found == (
-            "not verified on this host: no iSCSI: this kernel has no iSCSI initiator "
-            "(iscsi_tcp), so nothing can attach an iSCSI target here; the rbd stand-in serves "
-            "volumes without it")
+    assert checks["08.iscsi_initiator_is_installed"].found == (
+        "not verified on this host: no iSCSI: this kernel has no iSCSI initiator "
+        "(iscsi_tcp), so nothing can attach an iSCSI target here; the rbd stand-in serves "
+        "volumes without it")
+    assert checks["07.iscsi_target_runs"].found == (
+        "not verified on this host: no device-mapper: the rbd stand-in serves volumes, and "
+        "cinder.conf has no LVM backend whose iSCSI target could be asked")
     assert result.all_passed  # not verified is neither passed nor failed
     assert [c.key for c in result.not_verified] == ["07.iscsi_target_runs",
                                                     "08.iscsi_initiator_is_installed"]
@@ -577,3 +580,27 @@ def test_the_target_check_follows_cinder_conf_not_a_literal_tgtadm(solved, grade
     assert check.passed, check.found
     assert any(c.endswith("cinder-rtstool get-targets'") for c in solved.log)
     assert not any("tgtadm" in c for c in solved.log)
+
+
+def test_on_the_stand_in_the_tutorial_s_tgt_is_still_asked(grade):
+    """No device-mapper: the rbd stand-in serves volumes, but the tutorial's [lvm] backend
+    stays set up (not enabled) with target_helper = tgtadm; tgt runs in user space, so the
+    host can show whether it answers (LIO, the kernel's target, could not be)."""
+    from recorded_host import RecordedHost
+
+    from stacklab.settings import load_settings
+
+    state = _rbd_host()
+    lvm = RecordedHost(load_settings()).files["/etc/cinder/cinder.conf"].split("[lvm]", 1)[1]
+    state.files["/etc/cinder/cinder.conf"] += "[lvm]" + lvm
+    check = by_key(grade(state, "7", provider="container"))["07.iscsi_target_runs"]
+    assert check.passed and check.note == ("rbd stand-in: no device-mapper on this host: [lvm] "
+                                           "is set up but not enabled"), check.found
+    state.units["tgt"] = ("failed", "enabled")
+    check = by_key(grade(state, "7", provider="container"))["07.iscsi_target_runs"]
+    assert (check.status, check.found) == ("failed", "[lvm] target_helper = tgtadm, but tgt "
+                                                     "is failed (enabled)")
+    state.files["/etc/cinder/cinder.conf"] = state.files["/etc/cinder/cinder.conf"].replace(
+        "target_helper = tgtadm", "target_helper = lioadm")
+    check = by_key(grade(state, "7", provider="container"))["07.iscsi_target_runs"]
+    assert check.status == "not-verified" and "no iSCSI" in check.found
