@@ -3,7 +3,7 @@
 import re
 
 from stacklab.grading import check, expect
-from stacklab.grading.resources import services, system
+from stacklab.grading.resources import rcfile, services, system
 
 
 @check(points=2, title="the project exists",
@@ -62,21 +62,27 @@ def test_user_logs_in(cloud, settings):
     expect(ok, found=f"{settings.identity.user} in {settings.identity.project}: {error}")
 
 
-@check(points=2, title="the user's rc file (novarc) is in place",
+@check(points=2, title="the user's rc file (~/{s.identity.rc_file}) logs in as "
+                       "{s.identity.user} to {s.identity.project}",
        hint="tutorial §10 novarc: ~/{s.identity.rc_file} with export OS_USERNAME, "
             "OS_PROJECT_NAME, OS_PASSWORD, OS_AUTH_URL={s.keystone_url}/v3, "
-            "OS_USER_DOMAIN_NAME, OS_PROJECT_DOMAIN_NAME, OS_IDENTITY_API_VERSION=3")
-def test_rc_file_is_in_place(host, settings):
+            "OS_USER_DOMAIN_NAME, OS_PROJECT_DOMAIN_NAME, OS_IDENTITY_API_VERSION=3; try it: "
+            "`. ~/{s.identity.rc_file} && openstack token issue`",
+       needs=("05.admin_logs_in_to_keystone", "10.user_logs_in"))
+def test_rc_file_is_in_place(host, cloud, settings):
     name = settings.identity.rc_file
     text = system.home_file(host, name)
     expect(text is not None, found=f"~/{name} does not exist")
     values = dict(re.findall(r"^\s*(?:export\s+)?(OS_[A-Z_]+)=[\"']?([^\"'\n]*)", text or "",
                              re.M))
-    problems = []
-    for key, wanted in (("OS_USERNAME", settings.identity.user),
-                        ("OS_PROJECT_NAME", settings.identity.project)):
-        if values.get(key) != wanted:
-            problems.append(f"{key}={values.get(key, '(unset)')}")
-    if not services.reaches_lab(values.get("OS_AUTH_URL"), settings):
-        problems.append(f"OS_AUTH_URL={values.get('OS_AUTH_URL', '(unset)')}")
-    expect(not problems, found=f"~/{name}: " + ", ".join(problems))
+    says = ", ".join(f"{k}={values.get(k, '(unset)')}" for k in ("OS_USERNAME", "OS_PROJECT_NAME"))
+    # used as the learner uses it: sourced in a login shell, a token issued with it
+    login = rcfile.login(host, name)
+    expect(login.ok, found=f"~/{name} ({says}) does not log in: {login.error}")
+    user = cloud.by_id("users", login.user_id) or {"name": login.user_id}
+    project = cloud.by_id("projects", login.project_id) or {"name": login.project_id}
+    expect((user["name"], project["name"]) == (settings.identity.user, settings.identity.project),
+           found=f"~/{name} logs in as {user['name']} to project {project['name']}")
+    expect(services.reaches_lab(values.get("OS_AUTH_URL"), settings),
+           found=f"~/{name}: OS_AUTH_URL={values.get('OS_AUTH_URL', '(unset)')} (it logs in, "
+                 "but not at the lab address the tutorial's other machines use)")

@@ -13,6 +13,13 @@ re-check every earlier lab twelve times over. Stage 2's `solve --until 14` cover
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 import pytest
 import yaml
 from hardware import HARDWARE_LIMITS
@@ -71,6 +78,31 @@ def test_a_full_check_is_green(solved: LabHost):
     _, done = solved.check("3-14")
     solved.timings.add("full check 3-14", done.seconds)
     assert not done.red, failing(done)
+
+
+RECORD_ENV = "STACKLAB_E2E_RECORD"  # a file to write the recording to (re-recording)
+
+
+def test_the_solved_host_is_recorded_for_the_unit_tests(solved: LabHost, tmp_path):
+    """tests/recordings/record.py on this host: the unit and integration tests replay what a
+    real solved host answers. With STACKLAB_E2E_RECORD=tests/recordings/solved-2025.1.json it
+    re-records the committed file; otherwise it records aside and names the commands the
+    committed recording lacks (those tests fail until it is re-recorded)."""
+    out = Path(os.environ.get(RECORD_ENV) or tmp_path / "solved.json").resolve()
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, str(KIT / "tests" / "recordings" / "record.py"),
+                           "--out", str(out)], cwd=KIT, env=solved.env, capture_output=True,
+                          text=True, timeout=900, stdin=subprocess.DEVNULL, check=False)
+    solved.timings.add("record the solved host", time.monotonic() - started)
+    assert done.returncode == 0, f"record.py failed:\n{done.stdout}{done.stderr}"
+    fresh = {(a["command"], a["stdin"]) for a in json.loads(out.read_text())["answers"]}
+    committed = KIT / "tests" / "recordings" / "solved-2025.1.json"
+    if committed.exists() and committed.resolve() != out:
+        known = {(a["command"], a["stdin"]) for a in json.loads(committed.read_text())["answers"]}
+        missing = sorted(c for c, _ in fresh - known)
+        if missing:
+            print(f"the committed recording lacks {len(missing)} commands: re-record with "
+                  f"{RECORD_ENV}={committed}: " + "; ".join(missing))
 
 
 def test_lab_14_says_which_backend_served_and_what_was_not_verified(solved: LabHost):

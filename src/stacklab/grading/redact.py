@@ -91,6 +91,25 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
     return out
 
 
+def secret_places(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each value pass 2 would mask by its place (a URL's password,
+    ``password = …``, ``-pX``, ``IDENTIFIED BY '…'``, a Fernet token), in order, merged where
+    two places overlap: for tools that must swap a secret for a placeholder of their own."""
+    spans = []
+    for pattern in _PATTERNS:
+        for match in pattern.finditer(text):
+            group = "qv" if "qv" in pattern.groupindex and match.group("qv") is not None else "v"
+            if match.group(group):
+                spans.append(match.span(group))
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
 def _mask_value(match: re.Match) -> str:
     quote = match.group("q") or ""
     return match.group("pre") + quote + MASK + quote

@@ -1,4 +1,5 @@
-"""Real sshd hosts in network namespaces, answering like a recorded solved lab host."""
+"""Real sshd hosts in network namespaces, answering as a real solved lab host answered
+(its recording, tests/recordings/solved-2025.1.json)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "unit" / "grading")
 
 from grading_helpers import grade_recorded
 from recorded_host import RecordedHost
+from recording import Recording, ReplayConnection
 from sshd_lab import SshLab, record
 
 from stacklab.settings import load_settings
@@ -23,9 +25,31 @@ pytestmark = [pytest.mark.integration, pytest.mark.root]
 
 @pytest.fixture(scope="session")
 def solved_replay() -> dict:
-    """What a solved host answers to every command of a full run of the graders."""
+    """What a real solved lab host answered to every command of a full run of the graders
+    (tests/recordings), and for the knowledge labs 1-2 it was not asked about, the
+    hand-written host's answers."""
+    recording = Recording.load()
+    table = ReplayConnection(recording, load_settings(recording.provider)).sshd_table()
     state = RecordedHost(load_settings())
-    return record(state, lambda: grade_recorded(state))
+    knowledge = record(state, lambda: grade_recorded(state, "1,2"))
+    for key, answer in knowledge.items():
+        if key != "_reads_stdin":
+            table.setdefault(key, answer)
+    table["_reads_stdin"] += [c for c in knowledge["_reads_stdin"]
+                              if c not in table["_reads_stdin"]]
+    return table
+
+
+@pytest.fixture(scope="session")
+def recorded_provider() -> str:
+    """The provider the recorded host ran under (its settings are that provider's)."""
+    return Recording.load().provider
+
+
+@pytest.fixture(scope="session")
+def recorded_labs() -> str:
+    """The labs the table answers for: the recording's (3-14) and the knowledge labs."""
+    return "1,2," + Recording.load().about["labs"]
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,10 @@
-"""Fixtures for the graders' unit tests: settings, a recorded solved host, a way to grade it."""
+"""Fixtures for the graders' unit tests: settings, solved hosts, a way to grade them.
+
+`replayed`: a real lab host solved up to lab 14, replayed from its recording
+(tests/recordings/solved-2025.1.json). `solved`: the hand-written host, for what the
+recording cannot show (the tutorial's LVM and iSCSI, which the build machine's kernel lacks;
+the knowledge labs 1-2) and for the many broken variants built by editing its state.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from grading_helpers import grade_recorded
 from recorded_host import RecordedHost
+from recording import Recording, ReplayConnection
 
 from stacklab.settings import load_settings
 
@@ -28,3 +35,14 @@ def solved(settings) -> RecordedHost:
 @pytest.fixture
 def grade():
     return grade_recorded
+
+
+@pytest.fixture(scope="session")
+def recording() -> Recording:
+    return Recording.load()
+
+
+@pytest.fixture
+def replayed(recording) -> ReplayConnection:
+    """The recorded solved host, answering with the settings of the provider it ran under."""
+    return ReplayConnection(recording, load_settings(recording.provider))

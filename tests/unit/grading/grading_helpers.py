@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "recordings"))
 
 from recorded_host import RecordedHost, recorded_testinfra_host
 
@@ -13,6 +14,8 @@ from stacklab.catalog import select
 from stacklab.grading.control import RunControl
 from stacklab.grading.model import RunResult
 from stacklab.grading.runner import run_on_host
+from stacklab.hosts.backend import as_testinfra_host
+from stacklab.hosts.transport import Connection
 
 
 def grade_recorded(state: RecordedHost, labs: str = "all", kind: str = "vagrant",
@@ -26,3 +29,11 @@ def grade_recorded(state: RecordedHost, labs: str = "all", kind: str = "vagrant"
 
 def by_key(result: RunResult) -> dict:
     return {c.key: c for c in result.checks}
+
+
+def grade_connection(connection: Connection, labs: str = "all", provider: str = "vagrant",
+                     **control) -> RunResult:
+    """Run the real grader modules against any kit connection (a replayed recording)."""
+    return run_on_host(as_testinfra_host(connection), f"replayed://{id(connection)}",
+                       select(labs), name="student", url="replayed", provider=provider,
+                       control=RunControl(summary=False, **control))

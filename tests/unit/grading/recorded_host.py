@@ -27,7 +27,7 @@ from cloud_api import PUBLIC_KEY, FakeConnection, solved_bodies
 from stacklab.grading.knowledge import answers_document, load_questions
 from stacklab.grading.remote import PYTHON
 from stacklab.grading.remote import snapshot as snapshot_script
-from stacklab.grading.resources import kernel
+from stacklab.grading.resources import iscsi, kernel
 from stacklab.hosts.backend import as_testinfra_host
 from stacklab.hosts.transport import Connection, Exit
 
@@ -201,6 +201,11 @@ class RecordedHost:
              self._save),
             (re.escape(kernel.PROBE), lambda m, _: (OK, "".join(
                 f"{name}\n" for name in sorted(self.kernel_modules)), "")),
+            (r"env XDG_CACHE_HOME=/dev/null PYTHONDONTWRITEBYTECODE=1 bash -lc .* rc-file "
+             r"\"\$HOME\"/'?([^']+?)'?", self._rc_login),
+            (re.escape(iscsi.TGT_SHOW), self._tgtadm),
+            (re.escape(iscsi.LIO_SHOW), lambda m, _: (OK, "", "") if "cinder-rtstool" in
+             self.commands else (127, "", "/bin/sh: 1: cinder-rtstool: not found\n")),
             (r"true", lambda m, _: (OK, "", "")),
         ]
 
@@ -217,6 +222,33 @@ class RecordedHost:
         text = self.home.get(m[1])
         return (OK, text, "") if text is not None else \
             (1, "", f"cat: /home/vagrant/{m[1]}: No such file or directory\n")
+
+    def _rc_login(self, m, _):
+        """`. ~/novarc && openstack token issue`: Keystone's answer to what the file says."""
+        text = self.home.get(m[1])
+        if text is None:
+            return 1, "", f"bash: line 1: /home/vagrant/{m[1]}: No such file or directory\n"
+        values = dict(re.findall(r"^export (OS_[A-Z_]+)=(.*)$", text, re.M))
+        s = self.settings
+        users = {u["name"]: u["id"] for u in self.bodies["users"]}
+        projects = {p["name"]: p["id"] for p in self.bodies["projects"]}
+        user, project = users.get(values.get("OS_USERNAME")), \
+            projects.get(values.get("OS_PROJECT_NAME"))
+        held = {(a["user"]["id"], a["scope"]["project"]["id"])
+                for a in self.bodies["role_assignments"]}
+        password = {s.identity.user: s.identity.password,
+                    "admin": s.openstack.admin_password}.get(values.get("OS_USERNAME", ""))
+        if (user, project) not in held or values.get("OS_PASSWORD") != password or \
+                self.logins.get("user") is not True:
+            return 1, "", ("The request you have made requires authentication. (HTTP 401) "
+                           "(Request-ID: req-5b1e2c3d)\n")
+        return OK, json.dumps({"user_id": user, "project_id": project}, indent=2) + "\n", ""
+
+    def _tgtadm(self, m, _):
+        if self.units.get("tgt", ("inactive",))[0] != "active":
+            return 107, "", ("tgtadm: failed to send request hdr to tgt daemon, Transport "
+                             "endpoint is not connected\n")
+        return OK, "", ""
 
     def _mode(self, m, _):
         if m[1] not in self.home:

@@ -62,6 +62,15 @@ def cinder_lioadm(h):
     h.files[path] = h.files[path].replace("target_helper = tgtadm\n", "")
 
 
+def tgt_stopped(h):
+    h.units["tgt"] = ("failed", "enabled")
+
+
+def cinder_unknown_helper(h):
+    path = "/etc/cinder/cinder.conf"
+    h.files[path] = h.files[path].replace("target_helper = tgtadm", "target_helper = scstadmin")
+
+
 def nova_region_lowercase(h):
     path = "/etc/nova/nova.conf"
     h.files[path] = h.files[path].replace(f"region_name = {h.settings.openstack.region}",
@@ -265,8 +274,13 @@ CASES = [
     (vg_missing, "7", "07.volume_group_is_on_the_second_disk",
      "no volume group nova-volumes (physical volumes: /dev/sdb → no VG)",
      "pvcreate /dev/sdb"),
-    (cinder_lioadm, "7", "07.cinder_uses_the_volume_backend",
-     "[lvm] target_helper = unset (default lioadm)", "target_helper = tgtadm"),
+    (cinder_lioadm, "7", "07.iscsi_target_runs",
+     "[lvm] target_helper = unset (lioadm, the default), but cinder-rtstool (LIO's tool for "
+     "Cinder) is not installed", "target_helper = tgtadm"),
+    (tgt_stopped, "7", "07.iscsi_target_runs",
+     "[lvm] target_helper = tgtadm, but tgt is failed (enabled)", "systemctl enable --now tgt"),
+    (cinder_unknown_helper, "7", "07.iscsi_target_runs",
+     "[lvm] target_helper = scstadmin: the kit knows tgtadm", "target_helper = tgtadm"),
     (nova_compute_kvm, "8", "08.nova_compute_uses_qemu", "[libvirt] virt_type = kvm",
      "virt_type = qemu"),
     (compute_down_volume_disabled, "9", "09.every_service_smiles",
@@ -426,10 +440,13 @@ def test_the_rbd_stand_in_is_graded_as_such(grade):
     for key in ("07.iscsi_target_runs", "08.iscsi_initiator_is_installed"):
         assert (checks[key].status, checks[key].points, checks[key].max) == \
             ("not-verified", 0, 0)
-        assert checks[key].found == (
-            "not verified on this host: no iSCSI: this kernel has no iSCSI initiator "
-            "(iscsi_tcp), so nothing can attach an iSCSI target here; the rbd stand-in serves "
-            "volumes without it")
+    assert checks["08.iscsi_initiator_is_installed"].found == (
+        "not verified on this host: no iSCSI: this kernel has no iSCSI initiator "
+        "(iscsi_tcp), so nothing can attach an iSCSI target here; the rbd stand-in serves "
+        "volumes without it")
+    assert checks["07.iscsi_target_runs"].found == (
+        "not verified on this host: no device-mapper: the rbd stand-in serves volumes, and "
+        "cinder.conf has no LVM backend whose iSCSI target could be asked")
     assert result.all_passed  # not verified is neither passed nor failed
     assert [c.key for c in result.not_verified] == ["07.iscsi_target_runs",
                                                     "08.iscsi_initiator_is_installed"]
@@ -552,3 +569,38 @@ def test_the_rbd_stand_in_shows_in_every_report(grade):
     html = outputs.formats()["html"].render(report)
     assert html.count('<span class="note">note: rbd stand-in: no device-mapper') == 4
     assert html.count('<td class="not-verified">○</td>') == 3
+
+
+def test_the_target_check_follows_cinder_conf_not_a_literal_tgtadm(solved, grade):
+    """lioadm (Cinder's default) is fine when LIO answers; tgt then need not run."""
+    cinder_lioadm(solved)
+    solved.commands.add("cinder-rtstool")
+    solved.units["tgt"] = ("inactive", "not-found")
+    check = by_key(grade(solved, "7"))["07.iscsi_target_runs"]
+    assert check.passed, check.found
+    assert any(c.endswith("cinder-rtstool get-targets'") for c in solved.log)
+    assert not any("tgtadm" in c for c in solved.log)
+
+
+def test_on_the_stand_in_the_tutorial_s_tgt_is_still_asked(grade):
+    """No device-mapper: the rbd stand-in serves volumes, but the tutorial's [lvm] backend
+    stays set up (not enabled) with target_helper = tgtadm; tgt runs in user space, so the
+    host can show whether it answers (LIO, the kernel's target, could not be)."""
+    from recorded_host import RecordedHost
+
+    from stacklab.settings import load_settings
+
+    state = _rbd_host()
+    lvm = RecordedHost(load_settings()).files["/etc/cinder/cinder.conf"].split("[lvm]", 1)[1]
+    state.files["/etc/cinder/cinder.conf"] += "[lvm]" + lvm
+    check = by_key(grade(state, "7", provider="container"))["07.iscsi_target_runs"]
+    assert check.passed and check.note == ("rbd stand-in: no device-mapper on this host: [lvm] "
+                                           "is set up but not enabled"), check.found
+    state.units["tgt"] = ("failed", "enabled")
+    check = by_key(grade(state, "7", provider="container"))["07.iscsi_target_runs"]
+    assert (check.status, check.found) == ("failed", "[lvm] target_helper = tgtadm, but tgt "
+                                                     "is failed (enabled)")
+    state.files["/etc/cinder/cinder.conf"] = state.files["/etc/cinder/cinder.conf"].replace(
+        "target_helper = tgtadm", "target_helper = lioadm")
+    check = by_key(grade(state, "7", provider="container"))["07.iscsi_target_runs"]
+    assert check.status == "not-verified" and "no iSCSI" in check.found

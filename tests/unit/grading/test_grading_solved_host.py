@@ -1,4 +1,6 @@
-"""On a host where every lab is done, every check passes, and a run reads each thing once."""
+"""On the hand-written solved host (the tutorial's LVM and iSCSI, which the recorded real host
+cannot show, and labs 1-2), every check passes, and a run reads each thing once. The real
+host's recording: test_grading_recorded_host.py."""
 
 from grading_helpers import by_key
 
@@ -40,7 +42,7 @@ def test_a_run_reads_each_file_once_and_opens_openstack_once(solved, grade):
     assert len(programs) == 2  # snapshot + AMQP login
     shell = [c for c in solved.log if c not in programs]  # programs differ by stdin
     assert len(shell) == len(set(shell)), "a command was repeated"
-    assert len(solved.log) <= 30
+    assert len(solved.log) <= 32
 
 
 def test_titles_name_the_settings_values(solved, grade, settings):
