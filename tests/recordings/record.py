@@ -33,7 +33,7 @@ LABS = "3-14"
 
 
 def record(target: Target, out: Path, labs: str = LABS) -> int:
-    settings = load_settings(target.provider)
+    settings = load_settings(target.kind)
     redactor = Redactor(settings)
     recorder = RecordingConnection(transport.connect(target), redactor)
     try:
@@ -53,7 +53,7 @@ def record(target: Target, out: Path, labs: str = LABS) -> int:
         about={"what": "a lab host solved up to lab 14: every grader command and its answer",
                "kit_version": stacklab.__version__ if hasattr(stacklab, "__version__")
                else _version(), "release": settings.openstack.release,
-               "provider": target.provider, "labs": labs,
+               "provider": target.kind, "labs": labs,
                "recorded_at": datetime.datetime.now(datetime.timezone.utc)
                .strftime("%Y-%m-%d %H:%M UTC"),
                "how": "tests/recordings/record.py (tests/recordings/README.md)"},

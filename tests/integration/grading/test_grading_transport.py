@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.root]
 
 def target(lab, host, name="alice", key=None, provider="vagrant") -> Target:
     return Target(hostname=host.address, port=host.port, user=USER, name=name,
-                  key_file=str(key or lab.key), provider=provider)
+                  key_file=str(key or lab.key), kind=provider)
 
 
 def test_all_labs_over_one_connection(ssh_lab, solved_replay, recorded_provider,

@@ -31,9 +31,9 @@ def by_key(result: RunResult) -> dict:
     return {c.key: c for c in result.checks}
 
 
-def grade_connection(connection: Connection, labs: str = "all", provider: str = "vagrant",
+def grade_connection(connection: Connection, labs: str = "all", kind: str = "vagrant",
                      **control) -> RunResult:
     """Run the real grader modules against any kit connection (a replayed recording)."""
     return run_on_host(as_testinfra_host(connection), f"replayed://{id(connection)}",
-                       select(labs), name="student", url="replayed", provider=provider,
+                       select(labs), name="student", url="replayed", kind=kind,
                        control=RunControl(summary=False, **control))

@@ -593,14 +593,14 @@ def test_on_the_stand_in_the_tutorial_s_tgt_is_still_asked(grade):
     state = _rbd_host()
     lvm = RecordedHost(load_settings()).files["/etc/cinder/cinder.conf"].split("[lvm]", 1)[1]
     state.files["/etc/cinder/cinder.conf"] += "[lvm]" + lvm
-    check = by_key(grade(state, "7", provider="container"))["07.iscsi_target_runs"]
+    check = by_key(grade(state, "7", kind="container"))["07.iscsi_target_runs"]
     assert check.passed and check.note == ("rbd stand-in: no device-mapper on this host: [lvm] "
                                            "is set up but not enabled"), check.found
     state.units["tgt"] = ("failed", "enabled")
-    check = by_key(grade(state, "7", provider="container"))["07.iscsi_target_runs"]
+    check = by_key(grade(state, "7", kind="container"))["07.iscsi_target_runs"]
     assert (check.status, check.found) == ("failed", "[lvm] target_helper = tgtadm, but tgt "
                                                      "is failed (enabled)")
     state.files["/etc/cinder/cinder.conf"] = state.files["/etc/cinder/cinder.conf"].replace(
         "target_helper = tgtadm", "target_helper = lioadm")
-    check = by_key(grade(state, "7", provider="container"))["07.iscsi_target_runs"]
+    check = by_key(grade(state, "7", kind="container"))["07.iscsi_target_runs"]
     assert check.status == "not-verified" and "no iSCSI" in check.found
