@@ -47,15 +47,23 @@ def test_sigterm_stops_the_class_run_and_writes_the_partial_report(ssh_lab, solv
     inventory.write_text("".join(f"{name} ssh://{USER}@{h.address}:{h.port} {ssh_lab.key}\n"
                                  for name, h in (("alice", a), ("bob", b), ("carol", c))))
     out = tmp_path / "grades"
+    state = tmp_path / "state"  # this run's own, with the hosts' keys known (ssh_lab's)
+    state.mkdir()
+    (state / "known_hosts").write_text(ssh_lab.known_hosts())
     grade = subprocess.Popen(
         [sys.executable, "-m", "stacklab", "grade", "-i", str(inventory), "--labs", "3-4",
          "--jobs", "2", "--timeout", "600", "--out", str(out)],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        env={**os.environ, "STACKLAB_STATE_DIR": str(tmp_path / "state")})
+        env={**os.environ, "STACKLAB_STATE_DIR": str(state)})
     try:
         # alice and bob logged in (carol waits for a free job) and their checks hang
-        wait_for(lambda: a.connections() > logins[a.netns] and
-                 b.connections() > logins[b.netns], 120, "alice's and bob's logins")
+        try:
+            wait_for(lambda: a.connections() > logins[a.netns] and
+                     b.connections() > logins[b.netns], 120, "alice's and bob's logins")
+        except pytest.fail.Exception:
+            grade.kill()
+            said = grade.stdout.read() if grade.stdout else ""
+            pytest.fail(f"alice and bob never logged in; stacklab grade said:\n{said}")
         workers = children(grade.pid)
         assert len(workers) == 2, workers
         grade.send_signal(signal.SIGTERM)
