@@ -16,13 +16,13 @@ The figure the kit promises: magic - baseline <= 50 ms per cell.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
+
+from loopback import loopback_target
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_MS = 50.0
@@ -97,18 +97,11 @@ def main() -> int:
 
         report(measure(Target.from_url(args.host), args.n))
         return 0
-    sys.path[:0] = [str(ROOT / "tests" / "notebooks"), str(ROOT / "tests")]
-    from loopback_sshd import available, loopback_sshd
-
-    if available():
-        print(f"cannot run: {available()}")
-        return 2
-    with loopback_sshd() as sshd, tempfile.TemporaryDirectory() as state:
-        # the notebook names its host by URL: its key goes in the kit's known_hosts
-        os.environ["STACKLAB_STATE_DIR"] = state
-        Path(state, "known_hosts").write_text(sshd.known_hosts())
-        print(f"lab host: a loopback sshd ({sshd.target.url}), {args.n} cells per kind")
-        report(measure(sshd.target, args.n))
+    with loopback_target() as target:
+        if target is None:
+            return 2
+        print(f"lab host: a loopback sshd ({target.url}), {args.n} cells per kind")
+        report(measure(target, args.n))
     return 0
 
 

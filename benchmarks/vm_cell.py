@@ -20,9 +20,10 @@ import argparse
 import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
+
+from loopback import loopback_target
 
 ROOT = Path(__file__).resolve().parents[1]
 WARM_TARGET_MS = 30.0
@@ -120,19 +121,12 @@ def main() -> int:
 
         report(measure(Target.from_url(args.host), args.n, args.first))
         return 0
-    sys.path[:0] = [str(ROOT / "tests" / "notebooks"), str(ROOT / "tests")]
-    from loopback_sshd import available, loopback_sshd
-
-    if available():
-        print(f"cannot run: {available()}")
-        return 2
-    with loopback_sshd() as sshd, tempfile.TemporaryDirectory() as state:
-        # the notebook names its host by URL: its key goes in the kit's known_hosts
-        os.environ["STACKLAB_STATE_DIR"] = state
-        Path(state, "known_hosts").write_text(sshd.known_hosts())
-        print(f"lab host: a loopback sshd ({sshd.target.url}); {args.n} warm cells and "
+    with loopback_target() as target:
+        if target is None:
+            return 2
+        print(f"lab host: a loopback sshd ({target.url}); {args.n} warm cells and "
               f"{args.first} first cells per path")
-        report(measure(sshd.target, args.n, args.first))
+        report(measure(target, args.n, args.first))
     return 0
 
 
