@@ -62,7 +62,7 @@ BREAKAGES = (
         "rabbitmq-stopped", "missing",
         "sudo systemctl stop rabbitmq-server",
         _red("04.rabbitmq_is_running", "04.rabbitmq_listens_on_amqp_port",
-             "04.services_user_logs_in"),
+             "04.services_user_logs_in", "06.nova_reaches_rabbitmq"),
         repaired_by=4),
     Breakage(
         "volume-group-on-the-wrong-disk", "wrong",
@@ -196,7 +196,10 @@ BREAKAGES = (
         "glance-endpoints-deleted", "missing",
         ADMIN + "openstack endpoint list --service image -f value -c ID"
         " | xargs -r openstack endpoint delete",
-        _red("05.glance_endpoint_is_registered"),
+        # the Image API is asked through the catalog: every check that lists images waits
+        _red("05.glance_endpoint_is_registered", "05.image_api_answers", "06.nova_finds_glance",
+             "11.image_is_active", "11.image_is_usable_by_the_project",
+             "11.image_data_is_in_the_file_store", "12.instance_is_active_as_the_tutorial_says"),
         repaired_by=5),
     Breakage(
         "nova-user-without-the-service-role", "missing",
@@ -212,7 +215,9 @@ BREAKAGES = (
         "user-without-the-role", "missing",
         ADMIN + f"openstack role remove --project {S.identity.project} "
         f"--user {S.identity.user} {S.identity.role}",
-        _red("10.user_has_the_role_on_the_project", "10.user_logs_in"),
+        # what the user does in the project waits for the login (blocked, naming it)
+        _red("10.user_has_the_role_on_the_project", "10.user_logs_in", "10.rc_file_is_in_place",
+             "12.keypair_exists", "12.private_key_matches_the_keypair"),
         repaired_by=10),
     Breakage(
         "image-deactivated", "wrong",
