@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from requires import requires_program
 
 from stacklab.hosts.transport import LocalConnection
 from stacklab.solve.transport import ScriptTransport
@@ -139,6 +140,7 @@ def test_a_dead_or_absent_server_falls_back_to_the_real_cli(warm):
     assert cold().run(script).output == "cold\n5\n"  # no socket at all
 
 
+@requires_program("ps", package="procps")  # finds the client under the function's subshell
 def test_a_signal_to_the_call_reaches_the_command(warm):
     # $! is the function's subshell here; the signal goes to the client in it, as a
     # terminal's Ctrl-C or a timeout would reach it
