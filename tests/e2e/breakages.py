@@ -82,7 +82,7 @@ BREAKAGES = (
         repaired_by=7,
         cleanup=f"""dev=$(cat {WRONG_DISK}.dev)
         sudo pvremove -f "$dev"; sudo losetup -d "$dev"; sudo rm -f "$dev" {WRONG_DISK}.*""",
-        settle=30),
+        settle=90),
     Breakage(
         "nova-compute-stopped", "missing",
         "sudo systemctl stop nova-compute",
