@@ -108,6 +108,12 @@ class _Proxy:
             raise not_found(f"{what} {_id(ident)}")
         return cls.existing(**body)
 
+    @staticmethod
+    def _tagged(store: dict, cls: type, tags: Any) -> list:
+        """Every resource in store, or those carrying `tags` (Neutron's tags= filter)."""
+        return [cls.existing(**body) for body in store.values()
+                if tags is None or tags in body.get("tags", [])]
+
 
 class _Compute(_Proxy):
     def flavors(self, details: bool = True) -> list[Flavor]:
@@ -249,8 +255,7 @@ class _Network(_Proxy):
 
     def security_groups(self, tags: Any = None) -> list[SecurityGroup]:
         self.c.enter("security_groups")
-        return [SecurityGroup.existing(**g) for g in self.c.groups.values()
-                if tags is None or tags in g.get("tags", [])]
+        return self._tagged(self.c.groups, SecurityGroup, tags)
 
     def delete_security_group(self, group: Any, ignore_missing: bool = True) -> None:
         self.c.enter("delete_security_group")
@@ -282,8 +287,7 @@ class _Network(_Proxy):
 
     def ports(self, tags: Any = None) -> list[Port]:
         self.c.enter("ports")
-        return [Port.existing(**p) for p in self.c.ports.values()
-                if tags is None or tags in p.get("tags", [])]
+        return self._tagged(self.c.ports, Port, tags)
 
     def delete_port(self, port: Any, ignore_missing: bool = True) -> None:
         self.c.enter("delete_port")
@@ -306,8 +310,7 @@ class _Network(_Proxy):
 
     def ips(self, tags: Any = None) -> list[FloatingIP]:
         self.c.enter("ips")
-        return [FloatingIP.existing(**i) for i in self.c.ips.values()
-                if tags is None or tags in i.get("tags", [])]
+        return self._tagged(self.c.ips, FloatingIP, tags)
 
     def delete_ip(self, ip: Any, ignore_missing: bool = True) -> None:
         self.c.enter("delete_ip")
