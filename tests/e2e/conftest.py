@@ -8,7 +8,6 @@ At the end the suite prints its timing table and every check it could not verify
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import tempfile
@@ -17,6 +16,8 @@ from pathlib import Path
 import pytest
 from kit import LabHost, free_port
 from requires import CONTAINER_PATH, skip_unless_programs, skip_unless_root
+
+from stacklab.hosts.target import read_lab_state
 
 NAME = "sl-e2e"
 
@@ -58,8 +59,10 @@ def _reused(request, state: Path) -> LabHost:
     left running. Refused under CI: CI proves the whole chain from a fresh host."""
     if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
         pytest.fail(f"{REUSE_ENV} is for a developer's machine; CI starts its own host")
-    data = json.loads((state / "lab.json").read_text())
     os.environ["STACKLAB_STATE_DIR"] = str(state)
+    data = read_lab_state()  # the kit's own reader: its errors name the file
+    if not data:
+        pytest.fail(f"{state}: no lab state there (is that host's `stacklab up` state folder?)")
     host = LabHost(data.get("container") or NAME, state, int(data["target"]["port"]))
     request.config._stacklab_lab = host
     _, done = host.check("3-14")
