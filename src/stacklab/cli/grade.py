@@ -47,7 +47,7 @@ Ansible YAML:
 @click.option("--labs", "lab_spec", default="all", show_default=True,
               help="Which labs to grade, e.g. 3-9.")
 @click.option("--jobs", "-j", type=click.IntRange(1, 256), default=8, show_default=True,
-              help="Hosts graded at once.")
+              help="Hosts graded at once (their retries: a quarter of that).")
 @click.option("--timeout", type=Seconds(5, 86400), default=300, show_default=True,
               help="Seconds allowed per host.")
 @click.option("--check-timeout", type=Seconds(1, 3600), default=60,

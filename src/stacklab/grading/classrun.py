@@ -42,6 +42,7 @@ RETRIED = ("unreachable", "timeout", "error", "incomplete")
 # runs spelled before every such check became an error)
 UNJUDGED = (Outcome.ERROR.value, "timeout", "not-run")
 STOP_GRACE = 2.0  # seconds a worker has to end its run after SIGTERM before it is killed
+RETRY_SHARE = 4  # the retries run at most jobs // RETRY_SHARE at a time (at least one)
 
 
 class ClassRunInterrupted(Exception):
@@ -199,7 +200,7 @@ class _ClassRun:
         while (self.pending or self.retries or self.running) and not caught:
             if not self.pending:  # retries start once every host had its first attempt
                 self.pending, self.retries = self.retries, []
-            while self.pending and len(self.running) < self.jobs and not caught:
+            while self.pending and len(self.running) < self.limit() and not caught:
                 self.launch(*self.pending.pop(0))
             ready = wait([w.conn for w in self.running] +
                          [w.process.sentinel for w in self.running], timeout=0.2)
@@ -207,6 +208,14 @@ class _ClassRun:
             for worker in list(self.running):
                 if self.settle(worker, ready, now):
                     self.finish(worker)
+
+    def limit(self) -> int:
+        """How many hosts may be graded at once: `jobs`, and a quarter of that for the
+        retries, whose hosts were too slow under the whole class's load; a lighter load
+        gives them a fair second chance."""
+        if self.pending and all(attempt > 1 for _, _, attempt in self.pending):
+            return max(1, self.jobs // RETRY_SHARE)
+        return self.jobs
 
     def settle(self, worker: _Worker, ready: list, now: float) -> bool:
         """Read what the worker sent; True once its result is known (it may be killed)."""

@@ -57,6 +57,15 @@ def hosts(tmp_path, monkeypatch):
             status, reason, checks = "refused", "login as vagrant refused", []
         elif name == "broken" or (name == "flaky" and attempts(target.name) == 1):
             checks = [checks[0], in_error(SPECS[1])]
+        elif name == "crowd":  # in error at first; its retry logs when it runs
+            if attempts(target.name) == 1:
+                checks = [checks[0], in_error(SPECS[1])]
+            else:
+                with (tmp_path / "retries").open("a") as f:
+                    f.write(f"+{target.name}\n")
+                time.sleep(0.4)
+                with (tmp_path / "retries").open("a") as f:
+                    f.write(f"-{target.name}\n")
         elif name == "hang":
             on_result(checks[0])
             try:
@@ -101,6 +110,17 @@ def test_a_host_still_in_error_after_its_retry_is_marked_incomplete(hosts):
     assert broken.status == "incomplete"
     assert "nova_database_exists: no answer within 60 s" in broken.reason
     assert report.hosts[0].status == "ok"
+
+
+def test_retries_run_a_quarter_of_jobs_at_a_time(hosts, tmp_path):
+    # the hosts retried were too slow under the whole class's load: a lighter one for them
+    report = grade_class(targets(*[f"crowd{i}" for i in range(8)]), "3", jobs=8)
+    assert all(h.status == "ok" and h.points == 5 for h in report.hosts)
+    at_once = most = 0
+    for line in (tmp_path / "retries").read_text().split():
+        at_once += 1 if line.startswith("+") else -1
+        most = max(most, at_once)
+    assert most == 8 // classrun.RETRY_SHARE
 
 
 def test_a_refused_login_and_a_run_without_retry_are_tried_once(hosts):
