@@ -123,3 +123,18 @@ def test_a_mistake_on_the_recorded_host_turns_its_check_red(replayed, breaking, 
               if c.key != key and c.status not in ("passed", "not-verified", "blocked")}
     assert others == {}, "one mistake, one red check (and those it blocks)"
     assert replayed.misses == []
+
+
+def test_an_instance_booted_from_either_of_two_images_of_the_name_is_the_tutorials(replayed):
+    """The image uploaded twice is lab 11's to report: lab 12's instance, booted from one of
+    them, is still launched from the tutorial's image whichever of the two lists first."""
+    s = replayed.settings
+
+    def upload_again(data):
+        first = _named(data["images"], s.image.name)
+        data["images"].insert(0, dict(first, id="0f0f0f0f-0000-4000-8000-000000000000"))
+
+    _snapshot(replayed, upload_again)
+    result = grade_connection(replayed, "12", replayed.recording.provider)
+    check = by_key(result)["12.instance_is_active_as_the_tutorial_says"]
+    assert check.status == "passed", check.found
