@@ -56,7 +56,7 @@ def show(obj, names):
 
 vm = cloud["server"]
 # words: what the command is ('server', 'volume', 'list', ...) and its arguments
-if words[:2] == ["server", "show"]:
+if words[:2] == ["server", "show"] and opt("-f") != "json":
     show({"id": vm["id"]}, columns())
 elif words[:3] == ["server", "volume", "list"]:
     for device, vid in attached(vm["name"]):
@@ -96,6 +96,20 @@ elif words[:4] == ["server", "add", "floating", "ip"]:
         print("ConflictException: 409: fixed IP already has a floating IP"); sys.exit(1)
     f = fip(words[5])
     f["port"] = vm["port"]; save(f"associate {f['address']}")
+elif words[:2] == ["server", "list"]:  # --name '^aims-vm1$' -f value -c ID
+    if opt("--name") == f"^{vm['name']}$":
+        print(vm["id"])
+elif words[:2] == ["server", "show"] and opt("-f") == "json":
+    print(json.dumps({"image": {"name": "aims-guest", "id": vm["image"]}}))
+elif words[:2] == ["image", "list"]:
+    for i in cloud["images"]:
+        if i["name"] == opt("--name") and opt("--status") in (None, i["status"]):
+            print(i["id"])
+elif words[:2] == ["image", "show"]:
+    print(next(i for i in cloud["images"] if i["id"] == words[2])["created_at"])
+elif words[:2] == ["image", "delete"]:
+    cloud["images"] = [i for i in cloud["images"] if i["id"] not in words[2:]]
+    save("delete image " + " ".join(words[2:]))
 else:
     print("fake openstack: unexpected " + " ".join(argv)); sys.exit(2)
 '''
@@ -192,3 +206,29 @@ def test_the_volume_of_another_size_is_left_alone_with_one_line(debian_solutions
     assert done.stdout.strip().splitlines()[-1].startswith(
         "left alone: aims-vol1 is 5 GB in zone nova (available), not 1 GB in nova")
     assert (cloud / "log").read_text() == ""
+
+
+NEW, OLD, GONE, DEAD = (f"{n}0000000-0000-4000-8000-000000000000" for n in "1234")
+
+
+def image(iid, created, status="active"):
+    return {"id": iid, "name": "aims-guest", "status": status, "created_at": created}
+
+
+@pytest.mark.parametrize(("boots_from", "kept"), [(NEW, NEW), (GONE, OLD)])
+def test_an_image_uploaded_twice_keeps_the_one_the_instance_boots_from_else_the_oldest(
+        debian_solutions, cloud, boots_from, kept):
+    """`openstack image show NAME` stops on "More than one Image exists": the step keeps one
+    (the instance's, else the oldest), says which, and deletes the other upload."""
+    steps = lab_solution(debian_solutions, 11).steps
+    line = next(c for s in steps for c in s.apply if "uploaded more than once" in c)
+    state(cloud, server={"id": "s-1", "name": "aims-vm1", "port": "p-1", "image": boots_from},
+          images=[image(NEW, "2026-12-07T10:00:00Z"), image(OLD, "2026-12-01T10:00:00Z"),
+                  image(DEAD, "2026-11-01T10:00:00Z", status="queued")])
+    done = bash(cloud, line)
+    assert done.returncode == 0, done.stdout
+    assert f"kept {kept}, deleted the others" in done.stdout
+    left = [i["id"] for i in json.loads((cloud / "cloud.json").read_text())["images"]]
+    assert left == [kept, DEAD]  # the queued one is the line before's to delete
+    again = bash(cloud, line)
+    assert again.returncode == 0 and again.stdout == "", "a second run changes nothing"
