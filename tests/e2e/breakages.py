@@ -231,9 +231,22 @@ BREAKAGES = (
         repaired_by=12),
     Breakage(
         "ssh-rule-removed", "missing",
-        PROJECT + f"openstack security group rule list {S.instance.security_group} "
+        # the project's own group: its user, an admin, sees every project's "default"
+        PROJECT + f"openstack security group rule list {S.project_security_group} "
         "--protocol tcp --ingress -f value -c ID -c 'Port Range'"
         " | awk '$2 ~ /^22:22$/ {print $1}' | xargs -r openstack security group rule delete",
-        _red("13.security_group_allows_ssh_and_ping", "13.instance_answers_ssh"),
+        _red("13.security_group_allows_ssh_and_ping", "13.instance_answers_ssh",
+             "14.guest_sees_the_volume"),
         repaired_by=13),
+    Breakage(
+        "image-uploaded-twice", "extra",
+        # the same files uploaded again under the tutorial's name, as a learner repeating §11
+        PROJECT + f"""set -e
+        kernel=$(openstack image show {S.image.name}-kernel -f value -c id)
+        ramdisk=$(openstack image show {S.image.name}-ramdisk -f value -c id)
+        openstack image create --public --disk-format ami --container-format ami \\
+          --property kernel_id=$kernel --property ramdisk_id=$ramdisk \\
+          --file {S.image.offline.disk} {S.image.name} >/dev/null""",
+        _red("11.image_is_active"),
+        repaired_by=11),
 )
