@@ -12,6 +12,8 @@ block from an untrusted notebook, centres tables of rendered HTML, right-aligns 
 and paints their rows in the theme's colours (dark in a dark theme); inline styles survive
 its sanitizer. tests/notebooks/test_check_table_renders.py opens an untrusted notebook in
 JupyterLab 4 and Notebook 7 and its nbconvert HTML, in the dark theme, in headless Chromium.
+Not verified: VS Code (its notebook renderer needs a display and an extension host, which
+the tests do not have); the own background is meant for its dark themes too.
 """
 
 from __future__ import annotations
@@ -201,7 +203,8 @@ def render_lab(run: RunResult, lab: int | None = None) -> str:
               .format(host_label(run), clean(run.reason)) if run.status != "ok" else "")
     # the lead names this lab's causes, also one in another lab that blocked checks here
     lead = _lead(run, True, within=checks)
-    # its own background and colour: a dark theme (VS Code's) would leave dark on dark
+    # its own background and colour: a dark theme would leave dark on dark (tried in
+    # JupyterLab's and Notebook 7's dark theme; not verified: VS Code's)
     return str(Markup('<div class="stacklab-check" style="text-align:left;background:#ffffff;'
                       'color:#1d2430;padding:4px;display:inline-block">') + lead
                + _table(run, checks, labs, True) + total + status
