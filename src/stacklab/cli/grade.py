@@ -125,6 +125,8 @@ def grade(inventory: Path, lab_spec: str, jobs: int, timeout: float, check_timeo
                             "the table above holds the grades") from None
     for path in written:
         console.print(f"wrote {path}", soft_wrap=True)
+    for line in outputs.warnings(report, formats or None, stem=REPORT_STEM):
+        console.print(f"warning: {line}", style="yellow", markup=False, highlight=False)
     missing = summarise(console, report)
     if signum is not None:
         raise Interrupted(signum, "the reports hold what was graded until then; the "

@@ -3,7 +3,8 @@
 Every module here defines ``NAME``, ``SUFFIX`` and ``render(report: ClassReport) -> str``;
 :func:`formats` finds them, so adding ``outputs/markdown.py`` is all a new format takes. A
 module with ``DEFAULT = False`` (the LMS gradebooks: moodle, canvas) is written only when
-named.
+named. A module may also define ``roster_warning(report) -> str``: one line ('' for none)
+about how the file will import, printed beside the file's name (:func:`warnings`).
 """
 
 from __future__ import annotations
@@ -60,3 +61,16 @@ def write(report: ClassReport, folder: Path, names: Iterable[str] | None = None,
         write_private(path, module.render(report))
         written.append(path)
     return written
+
+
+def warnings(report: ClassReport, names: Iterable[str] | None = None,
+             stem: str = "grades") -> list[str]:
+    """One line per written file whose import needs the instructor's attention (an LMS
+    gradebook for a class where only some students have an email or a SIS id)."""
+    found = []
+    for module in choose(names):
+        check = getattr(module, "roster_warning", None)
+        line = check(report) if check else ""
+        if line:
+            found.append(f"{stem}{module.SUFFIX}: {line}")
+    return found

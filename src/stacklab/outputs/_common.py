@@ -25,6 +25,21 @@ HOST_STATUS = {"ok": "graded", "unreachable": "unreachable", "refused": "key ref
 RED = (Outcome.FAILED.value, Outcome.ERROR.value)
 
 
+def without(report: ClassReport, key: str) -> list[str]:
+    """The students whose inventory entry lacks roster field `key` (email, sis_id)."""
+    return [h.name for h in report.hosts if not h.roster.get(key)]
+
+
+def some_lack(report: ClassReport, key: str) -> str:
+    """'1 of 3 students (carol) have no sis_id' when some but not all lack `key`, else ''."""
+    missing = without(report, key)
+    if not missing or len(missing) == len(report.hosts):
+        return ""
+    named = ", ".join(missing[:3]) + (", …" if len(missing) > 3 else "")
+    return (f"{len(missing)} of {len(report.hosts)} students ({named}) "
+            f"{'has' if len(missing) == 1 else 'have'} no {key}")
+
+
 def outcome(check: CheckResult) -> str:
     """The check's verdict, one of Outcome's values (retired statuses read as error)."""
     return LEGACY.get(check.status, check.status)

@@ -3,7 +3,8 @@
 Canvas's layout: the header starts `Student,ID,SIS User ID,SIS Login ID,Section`, then one
 column per assignment; the second row is `Points Possible` with each assignment's maximum;
 then one row per student. Canvas finds the student by ID, SIS User ID or SIS Login ID (the
-inventory's `sis_id` fills SIS User ID; ID, Canvas's own number, is left blank) or by name.
+inventory's `sis_id` fills SIS User ID; ID, Canvas's own number, is left blank) or by name
+(:func:`roster_warning` names the students matched by name when others have a SIS id).
 Each lab is an assignment (Canvas creates one for a new column); no total column, which
 Canvas would take for one more assignment. A grade the kit could not find out is blank,
 which Canvas reads as "no grade".
@@ -15,7 +16,7 @@ import csv
 import io
 
 from stacklab.grading.model import ClassReport
-from stacklab.outputs._common import grade_cell, lab_max, lab_numbers, points
+from stacklab.outputs._common import grade_cell, lab_max, lab_numbers, points, some_lack
 
 NAME = "canvas"
 SUFFIX = "-canvas.csv"
@@ -25,6 +26,15 @@ FIXED = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
 
 def assignment(lab: int) -> str:
     return f"stacklab lab {lab:02d}"
+
+
+def roster_warning(report: ClassReport) -> str:
+    """One line when only some students have a SIS id: Canvas matches the others by name."""
+    partial = some_lack(report, "sis_id")
+    if not partial:
+        return ""
+    return (f"{partial}: Canvas's import matches them on their name (Student); give every "
+            "student sis_id= in the inventory to match on the SIS User ID")
 
 
 def render(report: ClassReport) -> str:

@@ -6,10 +6,14 @@ hosts that could not be graded said so), then the checks the class fails most, t
 host: its root causes first, its red checks, its passed checks folded in a <details>. It
 lays out on a phone (viewport meta, tables scroll sideways, check rows become cards).
 
-`render_lab` uses inline styles only and aligns left on its own: JupyterLab drops a <style>
-block from an untrusted notebook and right-aligns, centres, table cells of rendered HTML;
-inline styles survive its sanitizer, so the table looks the same in JupyterLab 4,
-Notebook 7, VS Code and nbconvert, trusted or not.
+`render_lab` uses inline styles only (no <style> block, no class that needs CSS, no
+script), aligns left on its own and paints its own background: JupyterLab drops a <style>
+block from an untrusted notebook, centres tables of rendered HTML, right-aligns their cells
+and paints their rows in the theme's colours (dark in a dark theme); inline styles survive
+its sanitizer. tests/notebooks/test_check_table_renders.py opens an untrusted notebook in
+JupyterLab 4 and Notebook 7 and its nbconvert HTML, in the dark theme, in headless Chromium.
+Not verified: VS Code (its notebook renderer needs a display and an extension host, which
+the tests do not have); the own background is meant for its dark themes too.
 """
 
 from __future__ import annotations
@@ -137,7 +141,10 @@ def _rows(run: RunResult, checks: list[CheckResult], labs: list[int], inline: bo
         for c in mine:
             verdict = outcome(c)
             mark_style = f"{cell};color:{COLOR.get(verdict, '#1d2430')};font-weight:700"
-            out.append(Markup("<tr>") + td(MARK.get(verdict, "?"),
+            # a row of its own colour: JupyterLab's CSS paints table rows with the theme's
+            # (dark in a dark theme, under this table's dark text)
+            row = Markup('<tr style="background:#ffffff">' if inline else "<tr>")
+            out.append(row + td(MARK.get(verdict, "?"),
                                            _css_class(verdict), mark_style)
                        + td(c.title, "title") + td(f"{points(c.points)}/{points(c.max)}",
                                                     "num", num)
@@ -196,7 +203,8 @@ def render_lab(run: RunResult, lab: int | None = None) -> str:
               .format(host_label(run), clean(run.reason)) if run.status != "ok" else "")
     # the lead names this lab's causes, also one in another lab that blocked checks here
     lead = _lead(run, True, within=checks)
-    # its own background and colour: a dark theme (VS Code's) would leave dark on dark
+    # its own background and colour: a dark theme would leave dark on dark (tried in
+    # JupyterLab's and Notebook 7's dark theme; not verified: VS Code's)
     return str(Markup('<div class="stacklab-check" style="text-align:left;background:#ffffff;'
                       'color:#1d2430;padding:4px;display:inline-block">') + lead
                + _table(run, checks, labs, True) + total + status

@@ -4,7 +4,8 @@ Moodle matches every row to a user by one column (Map from → Map to: email add
 useremail, ID number → useridnumber, or username → username) and aborts on a row that
 matches no one, so: one identifier column, one row per student, no maxima or notes rows.
 The identifier is the inventory's `email` when every student has one, else its `sis_id`,
-else the inventory name as the Moodle username. Each lab is a column to map to a grade
+else the inventory name as the Moodle username (and :func:`roster_warning` says so when only
+some students have an email or a SIS id). Each lab is a column to map to a grade
 item; a grade the kit could not find out is blank, which Moodle reads as "no grade".
 """
 
@@ -14,7 +15,7 @@ import csv
 import io
 
 from stacklab.grading.model import ClassReport, RunResult
-from stacklab.outputs._common import grade_cell, lab_known, lab_numbers, points
+from stacklab.outputs._common import grade_cell, lab_known, lab_numbers, points, some_lack
 
 NAME = "moodle"
 SUFFIX = "-moodle.csv"
@@ -28,6 +29,19 @@ def identifier(report: ClassReport) -> tuple[str, str]:
         if report.hosts and all(h.roster.get(key) for h in report.hosts):
             return key, title
     return "name", "Username"
+
+
+def roster_warning(report: ClassReport) -> str:
+    """One line when the inventory gives only some students an email or a SIS id: the
+    gradebook then identifies everyone by username, which the instructor may not expect."""
+    if identifier(report)[0] != "name":
+        return ""
+    partial = [why for why in (some_lack(report, key) for key, _ in IDENTIFIERS) if why]
+    if not partial:
+        return ""  # nobody has one: the username is the identifier meant
+    return (f"{'; '.join(partial)}: Moodle's import matches every student on the username "
+            "(the inventory name); give every student email= or sis_id= in the inventory "
+            "to match on that")
 
 
 def item(lab: int) -> str:

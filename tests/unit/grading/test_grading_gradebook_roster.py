@@ -98,3 +98,76 @@ def test_grade_writes_the_gradebooks_asked_for_and_one_line_a_student(tmp_path):
     # every line fits 80 columns but the report files' paths (kept whole to be copied)
     assert len(students) == 2 and all(len(line) <= 80 for line in lines
                                       if not line.startswith("wrote "))
+
+
+def class_of(*rosters: dict[str, str]):
+    """A class report of students alice, bob, … with these roster fields."""
+    from stacklab.grading.model import ClassReport, RunResult
+
+    names = ["alice", "bob", "carol", "dave", "erin"]
+    return ClassReport(labs=[3], hosts=[
+        RunResult(name=names[i], url="ssh://vagrant@10.0.0.1:22", labs=[3], roster=roster)
+        for i, roster in enumerate(rosters)])
+
+
+def test_moodle_warns_when_only_some_students_have_an_email_or_sis_id():
+    from stacklab.outputs import moodle
+
+    some = class_of({"email": "a@example.edu"}, {"email": "b@example.edu", "sis_id": "S2"},
+                    {})
+    line = moodle.roster_warning(some)
+    assert line.startswith("1 of 3 students (carol) has no email; 2 of 3 students "
+                           "(alice, carol) have no sis_id: ")
+    assert "matches every student on the username" in line and "\n" not in line
+    assert moodle.render(some).splitlines()[0].startswith("Username,")
+    # everyone has one (the gradebook matches on it), or nobody does (the username is meant)
+    assert moodle.roster_warning(class_of({"email": "a@x"}, {"email": "b@x"})) == ""
+    assert moodle.roster_warning(class_of({"sis_id": "1"}, {"sis_id": "2", "email": "b@x"})) \
+        == ""
+    assert moodle.roster_warning(class_of({}, {"section": "A"})) == ""
+
+
+def test_canvas_warns_when_only_some_students_have_a_sis_id():
+    from stacklab.outputs import canvas
+
+    many = class_of({"sis_id": "S1"}, {}, {}, {}, {"email": "e@x"})
+    assert canvas.roster_warning(many).startswith(
+        "4 of 5 students (bob, carol, dave, …) have no sis_id: Canvas's import matches them "
+        "on their name")
+    assert canvas.roster_warning(class_of({"sis_id": "1"}, {"sis_id": "2"})) == ""
+    assert canvas.roster_warning(class_of({"email": "a@x"}, {})) == ""  # name for everyone
+
+
+def test_the_warnings_name_the_file_and_come_only_for_the_gradebooks_written():
+    from stacklab import outputs
+
+    some = class_of({"email": "a@x", "sis_id": "1"}, {})
+    assert outputs.warnings(some) == []  # the default formats: no LMS gradebook
+    lines = outputs.warnings(some, ["csv", "moodle", "canvas"], stem="grades")
+    assert [line.split(": ", 1)[0] for line in lines] == ["grades-moodle.csv",
+                                                          "grades-canvas.csv"]
+
+
+def test_grade_prints_one_warning_line_for_a_gradebook_some_students_are_missing_from(
+        tmp_path):
+    from click.testing import CliRunner
+
+    from stacklab.cli import cli
+
+    ports = []
+    for _ in range(2):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            ports.append(s.getsockname()[1])
+    inventory = tmp_path / "class.txt"
+    inventory.write_text(f"alice ssh://vagrant@127.0.0.1:{ports[0]} email=a@example.edu\n"
+                         f"bob ssh://vagrant@127.0.0.1:{ports[1]}\n")
+    result = CliRunner().invoke(cli, ["grade", "-i", str(inventory), "--labs", "3",
+                                      "--jobs", "2", "--timeout", "30", "--connect-timeout",
+                                      "2", "--out", str(tmp_path / "grades"),
+                                      "--gradebook", "moodle"])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    text = " ".join(result.output.split())  # rich wraps the line at the terminal's width
+    assert text.count("warning:") == 1
+    assert ("warning: grades-moodle.csv: 1 of 2 students (bob) has no email: Moodle's import "
+            "matches every student on the username") in text
