@@ -19,14 +19,13 @@ import json
 import os
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import nbformat
 from headless_chromium import chromium
 from loopback_sshd import free_port, stop_process
+from server_ready import wait_until_started
 
 from stacklab.grading.model import CheckResult, RunResult
 from stacklab.outputs._common import MARK
@@ -221,17 +220,7 @@ def jupyter(module: str, root: Path, token: str) -> Iterator[str]:
         env=env, stdout=subprocess.DEVNULL, stderr=log.open("w"))
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            with contextlib.suppress(OSError):
-                request = urllib.request.Request(base + "/api/status",
-                                                 headers={"Authorization": f"token {token}"})
-                with urllib.request.urlopen(request, timeout=10) as response:
-                    if json.load(response)["started"]:
-                        break
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"{module} did not start: " + log.read_text()[-2000:])
-            time.sleep(0.5)
+        wait_until_started(proc, base, token, log, module)
         yield base
     finally:
         stop_process(proc, grace=20)

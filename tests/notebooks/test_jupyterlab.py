@@ -4,7 +4,6 @@ magics load from the notebook's first cell)."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import shutil
@@ -19,6 +18,7 @@ import pytest
 from headless_chromium import available as chromium_missing
 from headless_chromium import load_page
 from loopback_sshd import free_port, stop_process
+from server_ready import wait_until_started
 
 from stacklab.catalog import LABS, lab
 from stacklab.hosts.target import Target
@@ -55,14 +55,7 @@ def server(tmp_path_factory):
         env=env, stdout=subprocess.DEVNULL, stderr=log.open("w"))
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            with contextlib.suppress(OSError):
-                if get(base, "/api/status")["started"]:
-                    break
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("jupyter lab did not start: " + log.read_text()[-2000:])
-            time.sleep(0.5)
+        wait_until_started(proc, base, TOKEN, log, "jupyter lab")
         yield base
     finally:
         stop_process(proc, grace=20)

@@ -14,14 +14,12 @@ test prints (STACKLAB_SCREENSHOTS, or a temporary one): CI keeps it as an artifa
 from __future__ import annotations
 
 import base64
-import contextlib
 import json
 import os
 import shutil
 import subprocess
 import sys
 import time
-import urllib.request
 import uuid
 from pathlib import Path
 
@@ -30,6 +28,7 @@ import pytest
 from headless_chromium import available as chromium_missing
 from headless_chromium import chromium
 from loopback_sshd import free_port, stop_process
+from server_ready import wait_until_started
 
 from stacklab.catalog import LABS
 from stacklab.notebooks.builder import AUDIENCES, notebook_folder
@@ -145,17 +144,7 @@ def jupyterlab(tmp_path_factory):
         env=env, stdout=subprocess.DEVNULL, stderr=log.open("w"))
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            with contextlib.suppress(OSError):
-                request = urllib.request.Request(base + "/api/status",
-                                                 headers={"Authorization": f"token {TOKEN}"})
-                with urllib.request.urlopen(request, timeout=10) as response:
-                    if json.load(response)["started"]:
-                        break
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("jupyter lab did not start: " + log.read_text()[-2000:])
-            time.sleep(0.5)
+        wait_until_started(proc, base, TOKEN, log, "jupyter lab")
         yield base
     finally:
         stop_process(proc, grace=20)
