@@ -204,6 +204,12 @@ OPTION_CASES = {
     "up --solve-until x": Case(["up", "--provider", "virtualbox", "--solve-until", "x"]),
     "notebooks open --provider nope": Case(["notebooks", "open", "--provider", "nope",
                                             "--print-command"]),
+    "notebooks open --host ftp://x": Case(["notebooks", "open", "--host", "ftp://x",
+                                           "--print-command"]),
+    "notebooks open --key missing": Case(["notebooks", "open", "--host", HOST, "--key",
+                                          "{tmp}/no-key", "--print-command"]),
+    "notebooks open --host a bad inventory line": Case(
+        ["notebooks", "open", "--host", f"ann {HOST} colour=blue", "--print-command"]),
     "notebooks build --provider nope": Case(["notebooks", "build", "--provider", "nope",
                                              "--output", "{tmp}/nb"]),
 }

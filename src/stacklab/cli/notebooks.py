@@ -78,31 +78,52 @@ def check_drift() -> None:
               help="The instructors' notebooks (solutions/notebooks/) instead of the learners'.")
 @click.option("--provider", metavar="NAME",
               help="The set for this lab host (vagrant, container) instead of the running one's.")
+@click.option("--host", metavar="ssh://USER@HOST[:PORT]",
+              help="Work on this lab host (e.g. yours from `stacklab class up`): its URL, "
+                   "or its line of the class's inventory. Its kind picks the set "
+                   "(?kind=container: notebooks/container/).")
+@click.option("--key", type=click.Path(path_type=Path), metavar="FILE",
+              help="The private key for --host (default: the key= of its URL or line).")
 @click.option("--print-command", is_flag=True,
               help="Print the JupyterLab command line instead of running it.")
 @accept_new_option
 @click.argument("jupyter_args", nargs=-1, type=click.UNPROCESSED)
-def open_notebooks(instructor: bool, provider: str | None, print_command: bool,
+def open_notebooks(instructor: bool, provider: str | None, host: str | None,
+                   key: Path | None, print_command: bool,
                    jupyter_args: tuple[str, ...]) -> None:
-    """Start JupyterLab on the notebooks of the lab host that is up.
+    """Start JupyterLab on the notebooks of the lab host that is up, or of --host.
 
     The host `stacklab up` started decides the set: the container lab host's
-    (notebooks/container/) or the Vagrant VM's (notebooks/). Arguments after the options go
-    to JupyterLab (e.g. --no-browser --port 8899).
+    (notebooks/container/) or the Vagrant VM's (notebooks/). With --host, that host's kind
+    does, and the notebooks' cells run on it. Arguments after the options go to JupyterLab
+    (e.g. --no-browser --port 8899).
     """
     import os
     import shlex
+    from dataclasses import replace
 
+    from stacklab.notebooks.host import host_target, target_spec
     from stacklab.notebooks.launch import jupyterlab_command, running_kind
+    from stacklab.notebooks.session import TARGET_ENV
+    from stacklab.notebooks.sync import kinds
     from stacklab.settings import load_settings
 
-    chosen = _known_kind(provider) if provider else running_kind()
+    if key is not None and not host:
+        raise click.UsageError("--key is the key for --host: give --host too")
+    # the host first: a bad URL or key stops here, before anything starts
+    target = host_target(host, key, kinds()) if host else None
+    chosen = (_known_kind(provider) if provider else target.kind if target
+              else running_kind())
     load_settings(chosen)  # a bad value stops here, not in the first cell that runs
     command, folder = jupyterlab_command(kit_root(), chosen, instructor=instructor,
                                          extra=list(jupyter_args))
+    env = {TARGET_ENV: target_spec(replace(target, kind=chosen))} if target else {}
     if print_command:
-        click.echo(shlex.join(command))
+        click.echo(shlex.join([*(["env", *(f"{k}={v}" for k, v in env.items())]
+                                 if env else []), *command]))
         return
-    click.echo(f"JupyterLab on {folder} (the notebooks for the {chosen} lab host)")
+    on = f", on {target.url}" if target else ""
+    click.echo(f"JupyterLab on {folder} (the notebooks for the {chosen} lab host{on})")
     sys.stdout.flush()
+    os.environ.update(env)  # the kernels JupyterLab starts inherit it
     os.execv(command[0], command)

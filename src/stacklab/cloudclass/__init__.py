@@ -4,6 +4,7 @@ The cloud is one named in the standard clouds.yaml; everything goes through open
 Connection (no scheduler of our own). One module per step, in the order `class up` runs them:
 
     students   who the class is (a student file, or --count N)
+    names      the key pairs' names, within Nova's rule for them
     cloud      the connection, and retries for the cloud's transient errors
     plan       image, flavor and network chosen; the quota check before anything is made
     keys       one key pair per student (private key 0600 in the class folder)
@@ -15,7 +16,7 @@ Connection (no scheduler of our own). One module per step, in the order `class u
     status     `class status`: each host's state on the cloud
     up         `class up` from start to end, the steps above in order
 
-Every resource is named CLASS-… (key pairs CLASS.STUDENT) and tagged with the class
-(Neutron tags; metadata on servers and volumes), so `down` finds it even when the record of
-`up` was cut short.
+Every resource is named CLASS-… (key pairs CLASS_STUDENT: Nova refuses '.') and tagged
+with the class (Neutron tags; metadata on servers and volumes), so `down` finds it even
+when the record of `up` was cut short.
 """

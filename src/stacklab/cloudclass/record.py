@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 
 from stacklab import paths
+from stacklab.cloudclass.names import key_name
 from stacklab.errors import StacklabError
 
 CLASS_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,23}$")
@@ -42,13 +43,6 @@ def class_dir(name: str) -> Path:
 def tag_for(name: str) -> str:
     """The Neutron tag and the server/volume metadata value that mark the class's resources."""
     return f"stacklab-class-{name}"
-
-
-def key_name(name: str, student: str) -> str:
-    """A key pair's name. Nova key pairs carry no tag, so `down` without the record finds
-    them by name: '.' cannot be in a class name, so class ws1's 'ws1.' never starts the
-    key pairs of class ws1-late."""
-    return f"{name}.{student}"
 
 
 @dataclass

@@ -18,6 +18,7 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
+from stacklab.cloudclass.names import key_part, same_key
 from stacklab.errors import StacklabError
 from stacklab.grading.inventory import NAME, ROSTER_KEYS
 
@@ -56,6 +57,7 @@ def load_students(path: Path) -> list[Student]:
         raise StacklabError(f"--students {path}: no students in it",
                             "one student a line: name [email=…] [sis_id=…] [section=…]")
     seen: dict[str, int] = {}
+    keys: dict[str, tuple[str, int]] = {}  # same_key → the first student and line
     students = []
     for line, fields in rows:
         name = fields.get("name", "")
@@ -66,6 +68,13 @@ def load_students(path: Path) -> list[Student]:
             raise StacklabError(f"{path}:{line}: '{name}' appears twice (first on line "
                                 f"{seen[name]})")
         seen[name] = line
+        other, first = keys.setdefault(same_key(name), (name, line))
+        if other != name:
+            raise StacklabError(f"{path}:{line}: '{name}' and '{other}' (line {first}) "
+                                f"would share the key pair CLASS_{key_part(name)} (Nova "
+                                "allows only letters, digits, '-' and '_' in it, and "
+                                "compares names without case)",
+                                "rename one of the two in the student file")
         students.append(Student(name, **{k: fields[k] for k in ROSTER_KEYS if fields.get(k)}))
     return students
 

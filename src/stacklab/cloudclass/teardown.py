@@ -11,7 +11,8 @@ from typing import Any
 
 from stacklab.cloudclass.cloud import Retry, is_not_found
 from stacklab.cloudclass.hosts import META, reason
-from stacklab.cloudclass.record import key_name, tag_for
+from stacklab.cloudclass.names import key_name
+from stacklab.cloudclass.record import tag_for
 
 
 @dataclass

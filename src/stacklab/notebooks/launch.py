@@ -2,6 +2,7 @@
 
 The lab host `stacklab up` started is recorded in the state file with its kind: a
 container lab host gets notebooks/container/, the Vagrant VM (or no record) notebooks/.
+A host named with `--host` (stacklab.notebooks.host) decides by its own kind instead.
 JupyterLab runs from this Python (the kernel then imports this checkout's stacklab) and,
 as root (the container lab host needs root), with ``allow_root``.
 """
@@ -23,10 +24,14 @@ def running_kind() -> str:
     return state_kind(read_lab_state()) or DEFAULT_KIND
 
 
+def jupyterlab_installed() -> bool:
+    return importlib.util.find_spec("jupyterlab") is not None
+
+
 def jupyterlab_command(root: Path, kind: str, *, instructor: bool = False,
                        extra: list[str] | None = None) -> tuple[list[str], Path]:
     """The command line that serves the kind's set, and that set's folder."""
-    if importlib.util.find_spec("jupyterlab") is None:
+    if not jupyterlab_installed():
         raise StacklabError("JupyterLab is not installed in this Python",
                             "pip install -e '.[lab]' (`tox -e lab` installs it)")
     folder = notebook_folder(root, INSTRUCTOR if instructor else LEARNER, kind)

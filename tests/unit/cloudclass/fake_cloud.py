@@ -5,12 +5,16 @@ Cinder, Glance), so the code under test reads the attributes it reads on a real 
 What it models, because `class up` and `class down` depend on it: quotas and usage, a
 server that ends in ERROR, transient 503s, a port kept when its server goes (Nova keeps
 ports it did not make), a volume that cannot be deleted while attached, a security group
-that cannot be deleted while a port uses it, and NotFound for what is gone.
+that cannot be deleted while a port uses it, and NotFound for what is gone. It also refuses
+(400, as the real APIs do) the names, descriptions, metadata and tags they would refuse:
+see `API_RULES` below.
 """
 
 from __future__ import annotations
 
 import itertools
+import re
+import unicodedata
 from collections import defaultdict
 from typing import Any
 
@@ -32,6 +36,48 @@ from openstack.network.v2.security_group_rule import SecurityGroupRule
 PROJECT = "9f1c0ffee0000000000000000000abcd"
 FLAVORS = [("m1.tiny", 512, 1, 1), ("m1.small", 2048, 1, 20), ("m1.medium", 4096, 2, 40),
            ("m1.large", 8192, 4, 80), ("m1.xlarge", 16384, 8, 160)]
+
+
+# API_RULES: what the real APIs refuse with 400 (OpenStack 2025.1), so a name the kit
+# makes that a real cloud would refuse fails here too.
+# Nova (nova/api/validation/parameter_types.py): `name` (server, key_name) printable, not
+# starting or ending with a space, 1-255; a key pair's name `^[_\- a-zA-Z0-9]+$` below
+# microversion 2.92 (openstacksdk asks 2.10 for key pairs); metadata keys
+# `^[a-zA-Z0-9-_:. ]{1,255}$`, values up to 255; user_data up to 65535 (servers.py).
+# Cinder (cinder/api/validation/parameter_types.py): name and description up to 255,
+# metadata keys `^[a-zA-Z0-9-_:. /]{1,255}$`, values up to 255.
+# Neutron: names and descriptions up to 255 (neutron_lib/db/constants.py), tags up to 255
+# and 50 a resource (neutron/extensions/tagging.py), no security group named 'default'.
+NOVA_KEYPAIR = re.compile(r"^[_\- a-zA-Z0-9]+$")
+NOVA_METADATA_KEY = re.compile(r"^[a-zA-Z0-9-_:. ]{1,255}$")
+CINDER_METADATA_KEY = re.compile(r"^[a-zA-Z0-9-_:. /]{1,255}$")
+
+
+def bad_request(field: str, value: Any, why: str) -> Exception:
+    """Nova's and Cinder's answer to a value their schema refuses (Neutron's reads alike)."""
+    return exceptions.BadRequestException(
+        f"Invalid input for field/attribute {field}. Value: {value}. {why}", http_status=400)
+
+
+def check_text(field: str, value: Any, limit: int = 255) -> None:
+    if value is not None and (not isinstance(value, str) or len(value) > limit):
+        raise bad_request(field, value, f"is longer than {limit} characters")
+
+
+def check_nova_name(field: str, value: Any) -> None:
+    printable = all(not unicodedata.category(c).startswith("C") and (
+        not unicodedata.category(c).startswith("Z") or unicodedata.category(c) == "Zs")
+        for c in value)
+    if not 1 <= len(value) <= 255 or not printable or value != value.strip():
+        raise bad_request(field, value, "printable characters, not starting or ending "
+                                        "with whitespace, 1 to 255")
+
+
+def check_metadata(field: str, metadata: dict, key_rule: re.Pattern) -> None:
+    for key, value in (metadata or {}).items():
+        if not key_rule.match(key):
+            raise bad_request(field, key, f"does not match '{key_rule.pattern}'")
+        check_text(f"{field}.{key}", value)
 
 
 class FakeCloud:
@@ -131,6 +177,13 @@ class _Compute(_Proxy):
 
     def create_keypair(self, name: str, public_key: str) -> Keypair:
         self.c.enter("create_keypair")
+        check_nova_name("name", name)
+        if not NOVA_KEYPAIR.match(name):
+            raise bad_request("name", name, f"'{name}' does not match "
+                                            f"'{NOVA_KEYPAIR.pattern}'")
+        if any(k.casefold() == name.casefold() for k in self.c.keypairs):  # MySQL compares
+            raise exceptions.ConflictException(  # names without case
+                f"Key pair '{name}' already exists.", http_status=409)
         self.c.keypairs[name] = {"id": name, "name": name, "public_key": public_key}
         return Keypair.existing(**self.c.keypairs[name])
 
@@ -146,6 +199,12 @@ class _Compute(_Proxy):
 
     def create_server(self, **attrs: Any) -> Server:
         self.c.enter("create_server")
+        check_nova_name("name", attrs["name"])
+        check_metadata("metadata", attrs.get("metadata"), NOVA_METADATA_KEY)
+        check_text("user_data", attrs.get("user_data"), 65535)
+        if attrs.get("key_name") not in self.c.keypairs:
+            raise exceptions.BadRequestException("Invalid key_name provided.",
+                                                 http_status=400)
         port = self.c.ports[attrs["networks"][0]["port"]]
         sid = self.c.new_id("server")
         port["device_id"] = sid
@@ -216,6 +275,10 @@ class _Network(_Proxy):
 
     def set_tags(self, resource: Any, tags: list[str]) -> Any:
         self.c.enter("set_tags")
+        for tag in tags:
+            check_text("tags", tag)
+        if len(set(tags)) > 50:
+            raise bad_request("tags", tags, "more than the per-resource limit of 50")
         for store in (self.c.ports, self.c.ips, self.c.groups):
             if resource.id in store:
                 store[resource.id]["tags"] = list(tags)
@@ -229,6 +292,10 @@ class _Network(_Proxy):
 
     def create_security_group(self, **attrs: Any) -> SecurityGroup:
         self.c.enter("create_security_group")
+        check_text("name", attrs.get("name"))
+        check_text("description", attrs.get("description"))
+        if attrs.get("name") == "default":
+            raise bad_request("name", "default", "'default' is reserved")
         gid = self.c.new_id("sg")
         self.c.groups[gid] = {"id": gid, "tags": [], **attrs}
         # Neutron adds egress rules to every new group; ingress is ours to give
@@ -273,6 +340,8 @@ class _Network(_Proxy):
 
     def create_port(self, **attrs: Any) -> Port:
         self.c.enter("create_port")
+        check_text("name", attrs.get("name"))
+        check_text("description", attrs.get("description"))
         pid = self.c.new_id("port")
         n = len(self.c.ports) + 10
         self.c.ports[pid] = {"id": pid, "tags": [], "device_id": "",
@@ -299,6 +368,7 @@ class _Network(_Proxy):
 
     def create_ip(self, **attrs: Any) -> FloatingIP:
         self.c.enter("create_ip")
+        check_text("description", attrs.get("description"))
         fid = self.c.new_id("fip")
         self.c.ips[fid] = {"id": fid, "tags": [], **attrs,
                            "floating_ip_address": f"203.0.113.{len(self.c.ips) + 10}"}
@@ -325,6 +395,9 @@ class _BlockStorage(_Proxy):
 
     def create_volume(self, **attrs: Any) -> Volume:
         self.c.enter("create_volume")
+        check_text("name", attrs.get("name"))
+        check_text("description", attrs.get("description"))
+        check_metadata("metadata", attrs.get("metadata"), CINDER_METADATA_KEY)
         vid = self.c.new_id("volume") + "-5c8e-4a1b-9d2f-000000000000"
         self.c.volumes[vid] = {"id": vid, "status": "available", "server": None, **attrs}
         return Volume.existing(**self.c.volumes[vid])

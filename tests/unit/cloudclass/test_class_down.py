@@ -63,7 +63,7 @@ def test_down_without_the_record_leaves_a_class_whose_name_starts_alike(cloud, s
     make_class(cloud, settings, retry, said, "ws1", 1)
     make_class(cloud, settings, retry, said, "ws1-late", 2)
     assert down(cloud, None, retry).failed == []
-    assert sorted(cloud.keypairs) == ["ws1-late.student01", "ws1-late.student02"]
+    assert sorted(cloud.keypairs) == ["ws1-late_student01", "ws1-late_student02"]
     assert cloud.counts() == {"servers": 2, "volumes": 2, "ports": 2, "floating_ips": 2,
                               "security_groups": 1, "keypairs": 2}
 

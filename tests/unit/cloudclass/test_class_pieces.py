@@ -33,6 +33,9 @@ def test_a_plain_student_file_carries_the_roster(tmp_path):
     ("a@b\n", r"students:1: 'a@b' is not a usable student name"),
     ("# nobody\n", r"no students in it"),
     ("name,mail\nalice,a@x\n", r"students:1: the header must name the columns .* \(not mail\)"),
+    ("ann.lee\nbob\nann_lee\n", r"students:3: 'ann_lee' and 'ann.lee' \(line 1\) would share "
+                                 r"the key pair CLASS_ann_lee \(Nova allows only"),
+    ("Ann\nann\n", r"students:2: 'ann' and 'Ann' \(line 1\) would share the key pair"),
 ])
 def test_a_bad_student_file_is_one_line_naming_it(tmp_path, text, problem):
     path = tmp_path / "students"
@@ -114,6 +117,16 @@ def test_bad_input_is_one_line_and_exit_2_before_the_cloud(run, args, problem):
     code, output = run("class", "up", "--cloud", "school", *args)
     assert code == 2 and f"stacklab: {problem}" in output
     assert run.cloud.calls == []
+
+
+def test_students_sharing_a_key_pair_name_stop_up_before_the_cloud(run, state_dir,
+                                                                   tmp_path):
+    students = tmp_path / "students"
+    students.write_text("ann.lee email=ann@example.edu\nann_lee\n")
+    code, output = run("class", "up", "--cloud", "school", "--students", str(students),
+                       "--ssh-from", "192.0.2.0/24")
+    assert code == 2 and f"stacklab: {students}:2: 'ann_lee' and 'ann.lee' (line 1)" in output
+    assert run.cloud.calls == [] and not (state_dir / "classes").exists()
 
 
 def test_up_status_down_on_the_command_line(run, state_dir):

@@ -63,11 +63,49 @@ def test_private_keys_are_0600_in_the_class_folder_and_registered(cloud, record,
         assert stat.S_IMODE(key.stat().st_mode) == 0o600
         assert key.read_text().startswith("-----BEGIN OPENSSH PRIVATE KEY-----")
         public = key.with_name(student + ".pub").read_text().split()[:2]
-        assert cloud.keypairs[f"ws1.{student}"]["public_key"].split()[:2] == public
+        assert cloud.keypairs[f"ws1_{student}"]["public_key"].split()[:2] == public
         server = next(s for s in cloud.servers.values() if s["name"] == f"ws1-{student}")
-        assert server["key_name"] == f"ws1.{student}"
+        assert server["key_name"] == f"ws1_{student}"
         data = base64.b64decode(server["user_data"]).decode()
         assert " ".join(public) in data  # the lab user logs in with the student's key
+
+
+def test_key_pairs_are_named_as_nova_allows(cloud, record, settings, retry, said, tmp_path):
+    from stacklab.cloudclass.students import load_students
+    from stacklab.cloudclass.teardown import tear_down
+
+    roster = tmp_path / "students"
+    roster.write_text("ann.lee\nbo-b\nc_d\n")
+    assert class_up(cloud, record, load_students(roster), settings, "192.0.2.0/24", retry,
+                    said) == []
+    assert sorted(cloud.keypairs) == ["ws1_ann_lee", "ws1_bo-b", "ws1_c_d"]
+    assert {s["name"]: s["key_name"] for s in cloud.servers.values()} == {
+        "ws1-ann.lee": "ws1_ann_lee", "ws1-bo-b": "ws1_bo-b", "ws1-c_d": "ws1_c_d"}
+    assert record.key_path("ann.lee").exists()  # the file keeps the student's own name
+    # `down` without the record finds them by the name's start
+    assert tear_down(cloud, "ws1", None, retry, 60, lambda _: None).failed == []
+    assert cloud.counts() == dict.fromkeys(cloud.counts(), 0)
+
+
+def test_the_longest_names_fit_the_clouds_rules(cloud, settings, retry, said, tmp_path):
+    from stacklab.cloudclass.record import ClassRecord
+    from stacklab.cloudclass.students import MAX_NAME, load_students
+
+    record = ClassRecord("c" * 24, "school", settings.host.user)
+    roster = tmp_path / "students"
+    roster.write_text("a." + "b" * (MAX_NAME - 2) + "\n")
+    assert class_up(cloud, record, load_students(roster), settings, "192.0.2.0/24", retry,
+                    said) == []
+    assert len(cloud.servers) == len(cloud.keypairs) == 1
+
+
+def test_the_fake_cloud_refuses_what_nova_refuses(cloud):
+    """The fake answers as Nova does below microversion 2.92 (openstacksdk's key pairs)."""
+    with pytest.raises(exceptions.BadRequestException, match="does not match"):
+        cloud.compute.create_keypair(name="ws1.alice", public_key="ssh-ed25519 AAAA x")
+    cloud.compute.create_keypair(name="ws1_Alice", public_key="ssh-ed25519 AAAA x")
+    with pytest.raises(exceptions.ConflictException, match="already exists"):
+        cloud.compute.create_keypair(name="ws1_alice", public_key="ssh-ed25519 AAAA x")
 
 
 def test_the_quota_check_names_every_short_quota_with_its_numbers(cloud, record, settings,
