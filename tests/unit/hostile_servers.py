@@ -7,9 +7,10 @@ never a traceback. Every server listens on 127.0.0.1 only.
 from __future__ import annotations
 
 import socket
+import struct
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 SSH_BANNER = b"SSH-2.0-OpenSSH_9.9\r\n"
 
@@ -24,6 +25,15 @@ def _binary(conn: socket.socket) -> None:
 
 def _close(conn: socket.socket) -> None:
     pass
+
+
+def _reset(conn: socket.socket) -> None:
+    # linger 0: close() sends a TCP reset instead of the orderly FIN
+    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+
+def _text_then_silent(conn: socket.socket) -> None:
+    conn.sendall(b"220 mail.example.com ESMTP ready\r\n")
 
 
 def _http(conn: socket.socket) -> None:
@@ -46,17 +56,22 @@ BEHAVIOURS: dict[str, Callable[[socket.socket], None]] = {
     "garbage banner": _garbage,
     "binary junk": _binary,
     "closes at once": _close,
+    "resets at once": _reset,
+    "text then silent": _text_then_silent,
     "an HTTP server": _http,
     "a 200 kB line": _long_line,
     "banner then junk": _banner_then_garbage,
     "SSH 1.5 banner": _wrong_version,
 }
 
+SILENT_AFTER = {"text then silent"}  # behaviours that keep the connection open, saying nothing
+
 
 @contextmanager
 def hostile_server(behaviour: str) -> Iterator[int]:
     """A loopback port whose server behaves as named; 'tarpit' accepts and never speaks,
-    'refused' has nothing listening."""
+    'refused' has nothing listening. A server that goes silent keeps the connection open
+    until the end."""
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     port = listener.getsockname()[1]
@@ -78,11 +93,11 @@ def hostile_server(behaviour: str) -> Iterator[int]:
             if behaviour == "tarpit":
                 held.append(conn)
                 continue
-            try:
+            with suppress(OSError):
                 BEHAVIOURS[behaviour](conn)
-            except OSError:
-                pass
-            finally:
+            if behaviour in SILENT_AFTER:
+                held.append(conn)
+            else:
                 conn.close()
 
     thread = threading.Thread(target=serve, daemon=True)

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from hostile_servers import BEHAVIOURS, hostile_server
+from keyfiles import private_key_bytes, public_key_bytes
 
 from stacklab.cli.app import cli
 
@@ -26,7 +27,7 @@ DRY_SOLVE = ["solve", "--only", "3", "--dry-run", "--host", HOST]
 @dataclass
 class Case:
     """args for the CLI; files to write first (name → text or bytes); env to set; where
-    {tmp} in args, env and file names is the test's own folder."""
+    {tmp} in args, env, file names and texts is the test's own folder."""
 
     args: list[str]
     files: dict[str, str | bytes] = field(default_factory=dict)
@@ -214,6 +215,58 @@ OPTION_CASES = {
                                              "--output", "{tmp}/nb"]),
 }
 
+# Key files the kit cannot log in with; each is refused before any host is contacted
+LOCKED_KEY = private_key_bytes(b"a passphrase")
+PUBLIC_KEY = public_key_bytes()
+BAD_KEYS: dict[str, tuple[str, dict[str, str | bytes]]] = {
+    "missing": ("{tmp}/keys/none", {}),
+    "a folder": ("{tmp}/keys", {"keys/x": ""}),
+    "a public key": ("{tmp}/id.pub", {"id.pub": PUBLIC_KEY}),
+    "passphrase-protected": ("{tmp}/id", {"id": LOCKED_KEY}),
+    "not a key (text)": ("{tmp}/notes.txt", {"notes.txt": "my key is on the other laptop\n"}),
+    "not a key (binary)": ("{tmp}/id.bin", {"id.bin": bytes(range(256))}),
+    "empty": ("{tmp}/id.empty", {"id.empty": b""}),
+    "a truncated key": ("{tmp}/id.cut", {"id.cut": private_key_bytes()[:120]}),
+}
+
+
+def with_key(case: Case, files: dict[str, str | bytes]) -> Case:
+    return Case(case.args, {**case.files, **files}, case.env, case.code)
+
+
+KEY_CASES = {
+    f"--host ?key= {what}": with_key(Case(["check", "3", "--host", f"{HOST}?key={key}"]),
+                                     files)
+    for what, (key, files) in BAD_KEYS.items()
+} | {
+    f"solve --dry-run --host ?key= {what}": with_key(
+        Case(["solve", "--only", "3", "--dry-run", "--host", f"{HOST}?key={key}"]), files)
+    for what, (key, files) in BAD_KEYS.items() if what in ("a public key", "missing")
+} | {
+    f"inventory key column {what}": with_key(inventory(f"alice ssh://v@127.0.0.1:1 {key}\n"), files)
+    for what, (key, files) in BAD_KEYS.items()
+} | {
+    f"inventory key= {what}": with_key(inventory(
+        f"alice ssh://v@127.0.0.1:1\nbob ssh://v@127.0.0.1:1 key={key}\n"), files)
+    for what, (key, files) in BAD_KEYS.items() if what in ("a folder", "passphrase-protected")
+} | {
+    "inventory URL ?key= a public key": with_key(
+        inventory("alice ssh://v@127.0.0.1:1?key={tmp}/id.pub\n"),
+        BAD_KEYS["a public key"][1]),
+    "INI: a missing key file": inventory(
+        "[class]\nalice ansible_host=127.0.0.1 ansible_port=1 "
+        "ansible_ssh_private_key_file={tmp}/none\n",
+        "hosts.ini"),
+    "INI: a group's key is a public key": with_key(inventory(
+        "[class]\nalice ansible_host=127.0.0.1 ansible_port=1\n[class:vars]\n"
+        "ansible_ssh_private_key_file={tmp}/id.pub\n", "hosts.ini"),
+        BAD_KEYS["a public key"][1]),
+    "YAML: a passphrase-protected key": with_key(inventory(
+        "all:\n  hosts:\n    alice: {ansible_host: 127.0.0.1, ansible_port: 1,\n"
+        "            ansible_private_key_file: {tmp}/id}\n",
+        "c.yml"), BAD_KEYS["passphrase-protected"][1]),
+}
+
 STATE_CASES = {
     "lab state: not JSON": lab_state("{not json"),
     "lab state: not UTF-8": lab_state(b"\xff\xfe{}"),
@@ -229,7 +282,8 @@ STATE_CASES = {
 }
 
 GROUPS = {"settings": SETTINGS_CASES, "labs": LAB_CASES, "host": HOST_CASES,
-          "inventory": INVENTORY_CASES, "options": OPTION_CASES, "state": STATE_CASES}
+          "inventory": INVENTORY_CASES, "keys": KEY_CASES, "options": OPTION_CASES,
+          "state": STATE_CASES}
 CASES = {f"{group}: {name}": case for group, cases in GROUPS.items()
          for name, case in cases.items()}
 
@@ -264,6 +318,8 @@ def run(case: Case, tmp: Path):
     for name, content in case.files.items():
         path = tmp / name.format(tmp=tmp)
         path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, str):
+            content = content.replace("{tmp}", str(tmp))
         (path.write_bytes if isinstance(content, bytes) else path.write_text)(content)
     before = written(tmp)
     args = [a.replace("{tmp}", str(tmp)) for a in case.args]
@@ -324,3 +380,29 @@ def test_a_corrupt_progress_file_is_read_as_no_progress(clean_env):
         result = CliRunner().invoke(cli, ["labs"])
         assert result.exit_code == 0 and "Traceback" not in result.output, result.output
         assert "not checked yet" in result.output
+
+
+def test_a_bad_key_file_names_the_file_what_is_wrong_and_what_to_do(clean_env):
+    result, _ = run(KEY_CASES["inventory key column a public key"], clean_env)
+    assert f"class.txt:1: alice: key file {clean_env}/id.pub: a public key" in result.output
+    assert "→ give the private key" in result.output
+    result, _ = run(KEY_CASES["--host ?key= passphrase-protected"], clean_env)
+    assert f"key file {clean_env}/id: protected by a passphrase" in result.output
+    assert "→ give a key without a passphrase" in result.output
+
+
+def test_a_bad_key_file_is_refused_before_any_host_is_contacted(clean_env):
+    import socket
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        listener.setblocking(False)
+        port = listener.getsockname()[1]
+        (clean_env / "id.pub").write_bytes(PUBLIC_KEY)
+        (clean_env / "class.txt").write_text(f"alice ssh://v@127.0.0.1:{port} {clean_env}/id.pub\n")
+        for args in (["check", "3", "--host", f"ssh://v@127.0.0.1:{port}?key={clean_env}/id.pub"],
+                     ["grade", "-i", str(clean_env / "class.txt"), "--out", str(clean_env / "o")]):
+            assert CliRunner().invoke(cli, args).exit_code == 2
+        with pytest.raises(BlockingIOError):  # nobody knocked
+            listener.accept()

@@ -3,13 +3,16 @@
 import re
 
 import pytest
+from keyfiles import private_key
 
 from stacklab.errors import StacklabError
 from stacklab.hosts import target as target_mod
 from stacklab.hosts.target import Target
 
 
-def test_ssh_urls_parse_with_defaults_and_key():
+def test_ssh_urls_parse_with_defaults_and_key(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    private_key(tmp_path / "keys" / "id_lab")
     t = Target.from_url("ssh://learner@lab1.example:2222?key=~/keys/id_lab")
     assert (t.user, t.hostname, t.port) == ("learner", "lab1.example", 2222)
     assert t.key_file.endswith("/keys/id_lab") and "~" not in t.key_file

@@ -43,6 +43,7 @@ from typing import Any
 import yaml
 
 from stacklab.errors import StacklabError
+from stacklab.hosts.keyfile import problem as key_problem
 from stacklab.hosts.target import Target
 
 HOST_KEYS = ("ansible_host", "ansible_ssh_host")
@@ -139,13 +140,23 @@ def _target(path: Path, line: int, name: str, values: dict[str, Any]) -> Target:
         fields["user"] = user
     key = next((str(values[k]) for k in KEY_KEYS if values.get(k)), None)
     if key:
-        fields["key_file"] = str(Path(key).expanduser())
+        fields["key_file"] = _key_file(path, line, name, key)
     if values.get(PROVIDER_KEY):
         fields["kind"] = str(values[PROVIDER_KEY])
     fields.update({k: str(values[k]) for k in ROSTER_KEYS if values.get(k) is not None})
     if not re.fullmatch(r"[A-Za-z0-9.\-:\[\]]+", host):
         raise InventoryError(path, line, f"{name}: '{host}' is not a host name or address")
     return Target(**fields)
+
+
+def _key_file(path: Path, line: int, name: str, given: str) -> str:
+    """The entry's private key file, expanded; a key the kit cannot log in with (missing,
+    a folder, a public key, passphrase-protected, not a key) stops the run here."""
+    key_file = str(Path(given).expanduser())
+    found = key_problem(key_file)
+    if found:
+        raise InventoryError(path, line, f"{name}: key file {key_file}: {found[0]}", found[1])
+    return key_file
 
 
 def _unique(path: Path, targets: list[tuple[int, Target]]) -> list[Target]:
@@ -191,15 +202,16 @@ def parse_plain(path: Path, text: str) -> list[Target]:
             options[key] = value
         try:
             target = Target.from_url(url, name=name)
-        except StacklabError as exc:
-            raise InventoryError(path, number, exc.message) from None
+        except StacklabError as exc:  # a bad URL, or its ?key= file
+            raise InventoryError(path, number, exc.message,
+                                 *([exc.hint] if exc.hint else [])) from None
         if target.local:
             raise InventoryError(path, number, "'local' cannot be graded from a class run")
         if not NAME.match(name):
             raise InventoryError(path, number, f"'{name}' is not a usable student name")
         if "key" in options:
-            target = Target(**{**target.to_dict(), "key_file": str(Path(options["key"])
-                                                                   .expanduser())})
+            target = Target(**{**target.to_dict(),
+                               "key_file": _key_file(path, number, name, options["key"])})
         if "provider" in options:
             target = Target(**{**target.to_dict(), "kind": options["provider"]})
         target = Target(**{**target.to_dict(), **{k: options[k] for k in ROSTER_KEYS

@@ -32,6 +32,8 @@ _known: set[str] = set()
 _SECRET_WORD = r"(?:passw(?:or)?d|_pass|pass_|secret|token|credential)"
 # Not a value: already masked, a boolean, or a placeholder such as <rabbitmq.password>
 _NOT_A_VALUE = r"(?!\*{5})(?!(?:true|false|yes|no|none|null)\b)(?!<)"
+# A solve step's id starts with its lab's two digits (03-mysql.root-password): a name
+_NOT_A_STEP = r"(?!\d\d-)"
 # Keys and options that name a secret but do not hold one: --password-prompt,
 # password_hash_algorithm, token_expiration, OS_PASSWORD_FILE, auth_type = password
 _NOT_A_SECRET_KEY = "".join(rf"(?<![-_]{w})" for w in (
@@ -42,9 +44,11 @@ _PATTERNS = [
     # scheme://user:password@host (the password may not hold '@', or the URL is ambiguous)
     re.compile(r"(?P<pre>[A-Za-z][A-Za-z0-9+.\-]*://[^:/@\s]*:)(?P<q>)(?!<)(?P<v>[^@\s/]+)"
                r"(?=@)"),
-    # password = x, OS_PASSWORD=x, "password": "x", admin_pass: x, secret=x, token: x
-    re.compile(r"(?ix)(?P<pre>\b[\w.-]*" + _SECRET_WORD + r"[\w.-]*" + _NOT_A_SECRET_KEY
-               + r"[\"']?\s*[:=]\s*)"
+    # password = x, OS_PASSWORD=x, "password": "x", admin_pass: x, secret=x, token: x; the
+    # key is a whole word, and not a solve step's id ("03-mysql.root-password: Root password"
+    # is a step and its title)
+    re.compile(r"(?ix)(?P<pre>(?<![\w.-])" + _NOT_A_STEP + r"[\w.-]*" + _SECRET_WORD
+               + r"[\w.-]*" + _NOT_A_SECRET_KEY + r"[\"']?\s*[:=]\s*)"
                + _NOT_A_VALUE + r"(?:(?P<q>['\"])(?P<qv>(?:\\.|(?!(?P=q)).)*)(?P=q)|"
                r"(?P<v>[^\s\"']\S*))"),
     # --password X, --os-password 'X', --bootstrap-password=X, --db-secret X

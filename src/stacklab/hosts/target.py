@@ -19,6 +19,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from stacklab import paths
 from stacklab.errors import StacklabError
+from stacklab.hosts.keyfile import check_key_file
 
 LAB_STATE = "lab.json"  # written by `stacklab up`, removed by `stacklab down`
 
@@ -78,6 +79,7 @@ class Target:
             fields["user"] = unquote(parts.username)
         if key:
             fields["key_file"] = str(Path(key).expanduser())
+            check_key_file(fields["key_file"])  # before any host is contacted
         kind = query.get("kind") or query.get("provider")  # whose settings apply
         if kind:
             fields["kind"] = kind[0]

@@ -26,6 +26,7 @@ from __future__ import annotations
 import abc
 import codecs
 import contextlib
+import errno
 import logging
 import os
 import select
@@ -45,6 +46,7 @@ import paramiko
 from stacklab.hosts import hostkeys
 from stacklab.hosts.errors import HostUnreachable
 from stacklab.hosts.target import Target
+from stacklab.hosts.wire import WatchedSocket, what_it_did
 
 # paramiko logs a traceback for every failed connection; the reason reaches the report
 logging.getLogger("paramiko").addHandler(logging.NullHandler())
@@ -282,6 +284,8 @@ def _connect(target: Target, timeout: float) -> paramiko.SSHClient:
     }
     if target.key_file:
         options.update(key_filename=target.key_file, look_for_keys=False, allow_agent=False)
+    # the kit's own TCP connection, which notes what a server that is not SSH sends
+    options["sock"] = sock = _open_socket(target, timeout)
     # fabric opens it (the host, user and port as given: no ~/.ssh/config rewrites them);
     # its paramiko client gets the kit's host-key policy in place of fabric's auto-add
     connection = fabric.Connection(host=target.hostname, user=target.user, port=target.port,
@@ -305,47 +309,76 @@ def _connect(target: Target, timeout: float) -> paramiko.SSHClient:
         how = f"key {target.key_file}" if target.key_file else "the default keys"
         raise HostUnreachable("refused", where, f"login as {target.user} refused "
                                                 f"with {how}") from None
-    except paramiko.ssh_exception.NoValidConnectionsError:
-        client.close()
-        raise HostUnreachable("unreachable", where, "connection refused "
-                                                    "(nothing listens on that port)") from None
-    except TimeoutError:
-        client.close()
-        raise HostUnreachable("timeout", where, f"no answer within {timeout:g} s") from None
-    except (paramiko.SSHException, EOFError) as exc:
-        # paramiko reports a silent server in several ways (banner, negotiation, "No existing
-        # session"), depending on which of its timers fires first: what counts is whether
-        # the server's SSH greeting (its version line) ever came
+    except (paramiko.SSHException, EOFError, OSError) as exc:
+        # paramiko reports a server that does not speak SSH in several ways (banner,
+        # negotiation, "No existing session", EOFError, a reset), depending on which of its
+        # timers fires first: what counts is what the server sent and did (wire)
         transport = client.get_transport()
-        greeted = bool(transport is not None and transport.remote_version)
+        greeted = bool(transport is not None and transport.remote_version) or sock.greeted
         client.close()
+        sock.close()
         if not greeted:
-            raise HostUnreachable("timeout", where, f"accepts connections but sends no "
-                                                    f"SSH greeting within {timeout:g} s") \
+            raise HostUnreachable("timeout", where, what_it_did(sock) or (
+                f"accepts connections but sends no SSH greeting within {timeout:g} s")) \
                 from None
+        if isinstance(exc, EOFError) or sock.closed_by_peer or sock.reset_by_peer:
+            how = "reset" if sock.reset_by_peer else "closed"
+            raise HostUnreachable("error", where, f"SSH failed: the server {how} the "
+                                                  "connection during the handshake") from None
         raise HostUnreachable("error", where, f"SSH failed: {_say(exc)}") from None
-    except OSError as exc:
+    except BaseException:  # an interrupt: nothing stays open
         client.close()
-        raise HostUnreachable("unreachable", where, exc.strerror or str(exc)) from None
+        sock.close()
+        raise
     return client
+
+
+def _open_socket(target: Target, timeout: float) -> WatchedSocket:
+    """A TCP connection to the host's SSH port, each address in turn (as paramiko would)."""
+    where = target.url
+    try:
+        addresses = socket.getaddrinfo(target.hostname, target.port, 0, socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise HostUnreachable("unreachable", where,
+                              getattr(exc, "strerror", None) or str(exc)) from None
+    errors: list[OSError] = []
+    for family, kind, proto, _, address in addresses:
+        sock = WatchedSocket(family, kind, proto)
+        sock.settimeout(timeout)
+        try:
+            sock.connect(address)
+            return sock
+        except TimeoutError:
+            sock.close()
+            raise HostUnreachable("timeout", where, f"no answer within {timeout:g} s") \
+                from None
+        except OSError as exc:
+            sock.close()
+            errors.append(exc)
+    if errors and all(e.errno == errno.ECONNREFUSED for e in errors):
+        raise HostUnreachable("unreachable", where, "connection refused "
+                                                    "(nothing listens on that port)")
+    last = errors[-1] if errors else None
+    raise HostUnreachable("unreachable", where, (last.strerror or str(last)) if last
+                          else "no address to connect to")
 
 
 def host_key_of(target: Target, timeout: float = CONNECT_TIMEOUT) -> str:
     """The key the host shows ('type base64'), read in the handshake without logging in:
     for a host the kit has just started, whose key it then pins."""
-    try:
-        sock = socket.create_connection((target.hostname, target.port), timeout=timeout)
-    except OSError as exc:
-        raise HostUnreachable("unreachable", target.url, exc.strerror or str(exc)) from None
+    sock = _open_socket(target, timeout)
     transport = paramiko.Transport(sock)
     transport.banner_timeout = timeout
     try:
         transport.start_client(timeout=timeout)
         return hostkeys.public_line(transport.get_remote_server_key())
     except (paramiko.SSHException, EOFError, OSError) as exc:
-        raise HostUnreachable("error", target.url, f"SSH failed: {_say(exc)}") from None
+        said = None if transport.remote_version else what_it_did(sock)
+        raise HostUnreachable("timeout" if said else "error", target.url,
+                              said or f"SSH failed: {_say(exc)}") from None
     finally:
         transport.close()
+        sock.close()
 
 
 def _say(exc: BaseException) -> str:

@@ -2,7 +2,9 @@
 
 The solve engine is the same one `stacklab solve` uses; only two things differ here: its
 commands go through the notebook's one connection (``Session.solve_transport``), and its
-progress is printed as plain lines a notebook can show.
+progress is printed as plain lines a notebook can show. Everything printed goes through
+the redaction filter `stacklab solve` uses (a dry run's commands and a failed step's
+output hold the settings' passwords; a notebook's output is saved with it).
 """
 
 from __future__ import annotations
@@ -10,8 +12,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from stacklab.errors import StacklabError
+from stacklab.grading.redact import redact
 
 Out = Callable[[str], None]
+
+
+def masked(out: Out) -> Out:
+    """``out`` with every text passed through the redaction filter first."""
+    return lambda text: out(redact(text))
 
 
 class LineReporter:
@@ -41,6 +49,7 @@ def solve_labs(session, labs: list[int], *, dry_run: bool, out: Out) -> bool:
     from stacklab.solve.log import RunLog, new_log_path
     from stacklab.solve.runner import Runner
 
+    out = masked(out)
     target = session.target()
     settings = session.settings()
     solutions = [s for s in load(settings, ssh_user=session.ssh_user())
@@ -62,7 +71,7 @@ def solve_labs(session, labs: list[int], *, dry_run: bool, out: Out) -> bool:
             report = Runner(session.solve_transport(), log, credentials=credentials,
                             reporter=LineReporter(out)).run(solutions)
         except StacklabError as exc:
-            out(f"✘ {exc.message}\n")
+            out(f"✘ {exc.message}\n" + (f"  → {exc.hint}\n" if exc.hint else ""))
             return False
     changed = len(report.changed)
     out(f"✔ done: {changed} step(s) changed the host\n" if changed

@@ -6,12 +6,15 @@ from __future__ import annotations
 import socket
 
 import pytest
+from keyfiles import private_key
 
 from stacklab.grading.inventory import InventoryError, load_inventory
 from stacklab.hosts.target import Target
 
 
-def test_plain_lines_take_email_sis_id_and_section(tmp_path):
+def test_plain_lines_take_email_sis_id_and_section(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    private_key(tmp_path / ".ssh" / "k")
     path = tmp_path / "class.txt"
     path.write_text("alice ssh://vagrant@10.0.0.11:22 email=alice@example.edu sis_id=S1 "
                     "section=A\nbob vagrant@10.0.0.12 ~/.ssh/k\n")

@@ -5,8 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from keyfiles import private_key
 
 from stacklab.grading.inventory import InventoryError, load_inventory
+
+
+@pytest.fixture
+def keys(tmp_path) -> Path:
+    """A folder of private keys the entries below name (a key file must be one)."""
+    for name in ("alice", "bob", "a", "late", "room_a"):
+        private_key(tmp_path / "keys" / name)
+    return tmp_path / "keys"
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:
@@ -15,21 +24,21 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
     return path
 
 
-def test_plain_format(tmp_path):
+def test_plain_format(tmp_path, keys):
     path = write(tmp_path, "class.txt", """
 # name  url                          key
 alice   ssh://vagrant@10.0.0.11:22   /keys/alice
 bob     vagrant@10.0.0.12:2222       key=/keys/bob provider=container   # a comment
 carol   ssh://root@lab3
-""")
+""".replace("/keys/", f"{keys}/"))
     alice, bob, carol = load_inventory(path)
     assert (alice.name, alice.hostname, alice.port, alice.user, alice.key_file) == \
-        ("alice", "10.0.0.11", 22, "vagrant", "/keys/alice")
-    assert (bob.port, bob.key_file, bob.kind) == (2222, "/keys/bob", "container")
+        ("alice", "10.0.0.11", 22, "vagrant", f"{keys}/alice")
+    assert (bob.port, bob.key_file, bob.kind) == (2222, f"{keys}/bob", "container")
     assert (carol.user, carol.port, carol.key_file) == ("root", 22, None)
 
 
-def test_ansible_ini(tmp_path):
+def test_ansible_ini(tmp_path, keys):
     path = write(tmp_path, "hosts", """
 [all:vars]
 ansible_user=vagrant
@@ -44,15 +53,15 @@ carol ansible_ssh_host=10.0.0.13 ansible_ssh_user=root
 [late:vars]
 ansible_ssh_private_key_file=/keys/late
 stacklab_provider=container
-""")
+""".replace("/keys/", f"{keys}/"))
     alice, bob, carol = load_inventory(path)
     assert (alice.hostname, alice.port, alice.user, alice.key_file) == \
-        ("10.0.0.11", 2222, "vagrant", "/keys/a")
+        ("10.0.0.11", 2222, "vagrant", f"{keys}/a")
     assert (bob.port, bob.user) == (22, "vagrant")
-    assert (carol.user, carol.key_file, carol.kind) == ("root", "/keys/late", "container")
+    assert (carol.user, carol.key_file, carol.kind) == ("root", f"{keys}/late", "container")
 
 
-def test_ansible_yaml(tmp_path):
+def test_ansible_yaml(tmp_path, keys):
     path = write(tmp_path, "class.yml", """
 all:
   vars:
@@ -71,10 +80,10 @@ all:
         carol:
           ansible_host: 10.0.0.13
           ansible_user: root
-""")
+""".replace("/keys/", f"{keys}/"))
     alice, bob, carol = load_inventory(path)
-    assert (alice.port, alice.user, alice.key_file) == (2222, "vagrant", "/keys/room_a")
-    assert (bob.hostname, bob.key_file) == ("10.0.0.12", "/keys/room_a")
+    assert (alice.port, alice.user, alice.key_file) == (2222, "vagrant", f"{keys}/room_a")
+    assert (bob.hostname, bob.key_file) == ("10.0.0.12", f"{keys}/room_a")
     assert (carol.user, carol.key_file) == ("root", None)
 
 

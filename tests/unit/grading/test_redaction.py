@@ -137,6 +137,42 @@ def test_a_short_secret_is_masked_as_a_value_not_as_a_word():
         "password=***** user:*****@h '*****' -p*****\n*****"
 
 
+
+STEP_LINES = ["03-root-password: Root password",
+              "=== step 03-mysql.root-password: Set the MariaDB root password",
+              "=== step 05-keystone.admin-password: changed (1.0s)",
+              "lab 3, step 03-root-password: LEFT ALONE: the volume group holds data"]
+
+
+def test_a_solve_steps_id_and_title_are_not_masked():
+    """A step's id names a password ("03-root-password") without holding one: what follows
+    it in a log or an error line is its title or outcome, not a value."""
+    from stacklab.settings import load_settings
+    from stacklab.solve import load
+
+    for line in STEP_LINES:
+        assert redact(line) == line
+    seen = 0
+    for kind in ("vagrant", "container"):
+        for solution in load(load_settings(kind, environ={}), ssh_user="learner"):
+            for step in solution.steps:
+                for line in (f"=== step {step.id}: {step.title}", f"{step.id}: {step.title}",
+                             f"=== step {step.id}: changed (1.0s)"):
+                    assert redact(line) == line
+                seen += "password" in step.id
+    assert seen
+
+
+def test_a_value_after_a_secrets_name_is_still_masked():
+    assert redact("password: secret") == "password: *****"
+    assert redact("root-password: Root password") == "root-password: ***** password"
+    assert redact("mysql.root_password = hunter2") == "mysql.root_password = *****"
+    # by value, after a step's id too
+    assert redact("03-root-password: hunter2hunter2", ["hunter2hunter2"]) == \
+        "03-root-password: *****"
+    assert redact("03-root-password: nova", ["nova"]) == "03-root-password: *****"
+
+
 def report_holding(secret: str, password: str) -> ClassReport:
     """A class report whose every free text holds `secret` in one of the templates."""
     all_texts = texts(secret, password)

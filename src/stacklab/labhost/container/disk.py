@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
 from stacklab.errors import StacklabError
+from stacklab.private import private_folder
+
+
+def create_image(image: Path, size_gb: int) -> Path:
+    """The sparse image, made when missing, in a 0700 folder and 0600 (it holds what the
+    learner stores on their volumes), an older copy too."""
+    private_folder(image.parent)
+    fd = os.open(image, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        if os.fstat(fd).st_size == 0:
+            os.ftruncate(fd, size_gb * 2**30)
+    finally:
+        os.close(fd)
+    return image
 
 
 def attach(image: Path, size_gb: int) -> str:
     """Create the sparse image (only if missing) and attach it; return /dev/loopN."""
-    image.parent.mkdir(parents=True, exist_ok=True)
-    if not image.exists():
-        with image.open("wb") as f:
-            f.truncate(size_gb * 2**30)
+    create_image(image, size_gb)
     done = subprocess.run(["losetup", "--find", "--show", str(image)],
                           capture_output=True, text=True, check=False)
     if done.returncode != 0:

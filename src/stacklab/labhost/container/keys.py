@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from stacklab.errors import StacklabError
+from stacklab.private import private_folder, write_private
 
 
 def new_ed25519(comment: str = "") -> tuple[bytes, str]:
@@ -29,13 +30,14 @@ def new_ed25519(comment: str = "") -> tuple[bytes, str]:
 def ensure_key(path: Path, comment: str) -> Path:
     """The key pair at path (private) and path.pub, made when missing."""
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(path.parent)
         private, public = new_ed25519(comment)
         # created 0600 from the start: the private key is never readable by others
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.fchmod(fd, 0o600)  # whatever the umask
         with os.fdopen(fd, "wb") as out:
             out.write(private)
-        path.with_name(path.name + ".pub").write_text(public + "\n")
+        write_private(path.with_name(path.name + ".pub"), public + "\n")
     return path
 
 

@@ -23,6 +23,7 @@ import signal
 import subprocess
 import time
 from pathlib import Path
+from typing import BinaryIO
 
 from stacklab.errors import StacklabError
 from stacklab.labhost.container import cgroups
@@ -53,12 +54,19 @@ def command(root: Path, machine: str, hostname: str, netns: Path,
     return cmd
 
 
+def open_console_log(path: Path) -> BinaryIO:
+    """The console log, appended to, 0600 from creation (the boot shows service output)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    os.fchmod(fd, 0o600)
+    return os.fdopen(fd, "ab")
+
+
 def start(cmd: list[str], cgroup: str, console_log: Path) -> subprocess.Popen[bytes]:
     folders = cgroups.make(cgroup, "nspawn")
     env = {**os.environ, **BOOT_ENV}
     if cgroups.hybrid():
         env["SYSTEMD_NSPAWN_UNIFIED_HIERARCHY"] = "1"
-    with console_log.open("ab") as out:
+    with open_console_log(console_log) as out:
         return subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out,
                                 stderr=subprocess.STDOUT, env=env, start_new_session=True,
                                 preexec_fn=lambda: cgroups.join(folders))

@@ -1,10 +1,17 @@
-"""What a running container lab host is made of, written down as it is created."""
+"""What a running container lab host is made of, written down as it is created.
+
+The instance's folder is 0700 and its state file 0600 from the start, as are the keys, the
+second disk's image and the console log beside it (the console shows the boot, the disk
+holds the learner's volumes, the keys log in as root's equal).
+"""
 
 from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
+
+from stacklab.private import private_folder, write_private
 
 
 @dataclass
@@ -21,9 +28,9 @@ class Instance:
     started_at: float = 0.0
 
     def save(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(path.parent)
         tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(asdict(self), indent=2) + "\n")
+        write_private(tmp, json.dumps(asdict(self), indent=2) + "\n")
         tmp.replace(path)
 
     @classmethod
