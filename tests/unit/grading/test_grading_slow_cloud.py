@@ -102,6 +102,9 @@ def test_a_snapshot_that_never_comes_back_ends_in_errors(solved, grade):
     (HttpException("Gateway Timeout", http_status=504), True),
     (TimeoutError("no answer"), True),
     (RuntimeError("Unauthorized (HTTP 401)"), False),
+    # the client's own fault (openstacksdk's metrics made twice at once): nothing found out
+    (ValueError("Duplicated timeseries in CollectorRegistry: {'openstack_http_requests'}"),
+     True),
 ])
 def test_the_snapshot_tells_no_answer_from_an_answer(exc, silent):
     assert program.unanswered(exc) is silent
@@ -166,3 +169,39 @@ def test_a_guest_that_refuses_the_key_is_still_failed(solved, grade):
     solved.guest_ssh_error = "ubuntu@172.16.4.224: Permission denied (publickey)."
     ssh = by_key(grade(solved))["13.instance_answers_ssh"]
     assert ssh.status in ("failed", "blocked") and "Permission denied" in ssh.found
+
+
+def test_the_sdks_metrics_are_made_before_the_listings_run_side_by_side(monkeypatch):
+    """openstacksdk makes its Prometheus metrics unguarded on the first request: made once
+    before the threads, no listing can race another into 'Duplicated timeseries'."""
+    order = []
+
+    class Config:
+        def get_prometheus_counter(self):
+            order.append("counter")
+
+        def get_prometheus_histogram(self):
+            order.append("histogram")
+
+    class Conn:
+        config = Config()
+
+    monkeypatch.setattr(program, "KINDS", {
+        "projects": ("admin", lambda c: order.append("list") or [], None)})
+    snapshot = program.collect({"admin": Conn(), "user": Conn()})
+    assert snapshot["projects"] == [] and order.index("list") == len(order) - 1
+    assert order.count("counter") == 2 and order.count("histogram") == 2
+
+
+def test_a_fault_of_the_client_is_tried_again_twice_then_is_no_answer(monkeypatch):
+    monkeypatch.setattr(program, "RETRY_PAUSE", 0.01)
+    calls = []
+
+    def lister(conn):
+        calls.append(1)
+        raise ValueError("Duplicated timeseries in CollectorRegistry")
+
+    monkeypatch.setattr(program, "KINDS", {"projects": ("admin", lister, None)})
+    snapshot = program.collect({"admin": object()}, deadline=time.monotonic() + 60)
+    assert len(calls) == 1 + program.CLIENT_FAULT_TRIES
+    assert "projects" in snapshot["unanswered"], snapshot

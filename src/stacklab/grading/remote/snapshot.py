@@ -13,6 +13,7 @@ request may take all that is left, one that got no answer is tried again while t
 remains, and the document is printed when the limit is reached.
 """
 
+import contextlib
 import json
 import os
 import sys
@@ -173,6 +174,8 @@ NO_ANSWER_TYPES = {"ConnectTimeout", "ReadTimeout", "Timeout", "TimeoutError", "
                    "RemoteDisconnected", "ConnectionResetError", "BrokenPipeError",
                    "IncompleteRead", "ChunkedEncodingError", "ProtocolError"}
 NO_ANSWER_STATUS = {502, 503, 504}
+CLIENT_FAULT_TYPES = {"ValueError", "KeyError", "AttributeError", "TypeError", "IndexError"}
+CLIENT_FAULT_TRIES = 2  # a fault of the client's own is tried again twice, not until LIMIT
 
 
 def unanswered(exc):
@@ -188,7 +191,9 @@ def unanswered(exc):
         return status in NO_ANSWER_STATUS
     if names & {"ConnectFailure", "ConnectionError", "UnknownConnectionError"}:
         return "refused" not in text.lower()
-    return False
+    # the client failed before any answer was read (a fault of the program, not of the
+    # host): nothing was found out
+    return bool(names & CLIENT_FAULT_TYPES)
 
 
 def _left(deadline):
@@ -198,12 +203,15 @@ def _left(deadline):
 def _attempt(call, deadline):
     """call() until it answers (or fails with an answer) or the deadline passes (no
     deadline: once): (value, None, False) or (None, exception, no answer?)."""
+    faults = 0
     while True:
         try:
             return call(), None, False
         except Exception as exc:
             silent = unanswered(exc)
-            if not silent or deadline is None or _left(deadline) < RETRY_PAUSE * 2:
+            faults += {c.__name__ for c in type(exc).__mro__} & CLIENT_FAULT_TYPES != set()
+            if (not silent or deadline is None or _left(deadline) < RETRY_PAUSE * 2
+                    or faults > CLIENT_FAULT_TRIES):
                 return None, exc, silent
             time.sleep(RETRY_PAUSE)
 
@@ -230,6 +238,7 @@ def collect(conns, kinds=None, deadline=None):
         return kind, items, (None if exc is None else _reason(exc)), silent
 
     chosen = kinds or list(KINDS)
+    _metrics_ready(conns)
     pool = ThreadPoolExecutor(max_workers=8)
     futures = {pool.submit(one, kind): kind for kind in chosen}
     done, _ = wait(futures, timeout=None if deadline is None else max(0.0, _left(deadline)))
@@ -246,6 +255,17 @@ def collect(conns, kinds=None, deadline=None):
             if silent:
                 snapshot["unanswered"][kind] = error
     return snapshot
+
+
+def _metrics_ready(conns):
+    """openstacksdk makes its Prometheus counter and histogram on a connection's first
+    request, unguarded: two threads doing so at once raise "Duplicated timeseries in
+    CollectorRegistry" (seen as a listing that failed). Make them here, before the threads."""
+    for conn in conns.values():
+        config = getattr(conn, "config", None)
+        for name in ("get_prometheus_counter", "get_prometheus_histogram"):
+            with contextlib.suppress(Exception):  # no prometheus_client, an older sdk
+                getattr(config, name)()
 
 
 def login(openstack, config, who, deadline=None):
