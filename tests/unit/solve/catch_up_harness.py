@@ -1,0 +1,61 @@
+"""What the catch-up script tests share: a fake CLI on PATH, bash running a step's rendered
+commands the way the transport does, and `converge`, the runner's sequence for one step.
+
+A test module brings its own fake (a Python program standing in for `openstack`, or any
+other command) and a fixture that installs it with :func:`install_fake`; the fake keeps
+its state in FAKE_CLOUD/cloud.json and appends every change it makes to FAKE_CLOUD/log.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from stacklab.solve.catalog import lab_solution
+
+
+def install_fake(folder: Path, source: str, *commands: str) -> Path:
+    """``commands`` (default: openstack) on folder/bin run the Python program ``source``;
+    `sudo` there runs its command as it is."""
+    bin_dir = folder / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    stub = folder / f"fake_{(commands or ('openstack',))[0]}.py"
+    stub.write_text(source)
+    for name in commands or ("openstack",):
+        (bin_dir / name).write_text(f"#!/bin/sh\nexec {sys.executable} {stub} \"$@\"\n")
+        (bin_dir / name).chmod(0o755)
+    (bin_dir / "sudo").write_text('#!/bin/sh\nexec "$@"\n')
+    (bin_dir / "sudo").chmod(0o755)
+    log = folder / "log"
+    if not log.exists():
+        log.write_text("")
+    return folder
+
+
+def bash(cloud: Path, script: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "FAKE_CLOUD": str(cloud),
+           "PATH": f"{cloud / 'bin'}:{os.environ['PATH']}"}
+    return subprocess.run(["bash", "-c", f"exec 2>&1\nset -eo pipefail\n{script}"], env=env,
+                          capture_output=True, text=True, check=False)
+
+
+def converge(cloud: Path, step) -> tuple[str, list[str]]:
+    """As the runner does: check red, ask, apply, check green; then apply changes nothing."""
+    assert bash(cloud, step.check).returncode != 0, "the check must see the mistake"
+    asked = bash(cloud, step.asks).stdout.strip() if step.asks else ""
+    for command in step.apply:
+        done = bash(cloud, command)
+        assert done.returncode == 0, done.stdout
+    checked = bash(cloud, step.check)
+    assert checked.returncode == 0, checked.stdout
+    changes = (cloud / "log").read_text().splitlines()
+    for command in step.apply:
+        bash(cloud, command)
+    assert (cloud / "log").read_text().splitlines() == changes, "a second apply changed more"
+    return asked, changes
+
+
+def step_of(solutions, lab: int, sid: str):
+    return next(s for s in lab_solution(solutions, lab).steps if s.id == sid)
