@@ -16,14 +16,15 @@ from pathlib import Path
 from stacklab.solve.catalog import lab_solution
 
 
-def install_fake(folder: Path, source: str, *commands: str) -> Path:
-    """``commands`` (default: openstack) on folder/bin run the Python program ``source``;
-    `sudo` there runs its command as it is."""
+def install_fake(folder: Path, source: str = "", *commands: str) -> Path:
+    """``commands`` (default: openstack) on folder/bin run the Python program ``source``
+    (none: only sudo); `sudo` there runs its command as it is."""
     bin_dir = folder / "bin"
     bin_dir.mkdir(exist_ok=True)
-    stub = folder / f"fake_{(commands or ('openstack',))[0]}.py"
-    stub.write_text(source)
-    for name in commands or ("openstack",):
+    names = commands or ("openstack",)
+    stub = folder / f"fake_{names[0]}.py"
+    for name in names if source else ():
+        stub.write_text(source)
         (bin_dir / name).write_text(f"#!/bin/sh\nexec {sys.executable} {stub} \"$@\"\n")
         (bin_dir / name).chmod(0o755)
     (bin_dir / "sudo").write_text('#!/bin/sh\nexec "$@"\n')
