@@ -11,11 +11,15 @@ changes), or sees it stop with one line naming what to do by hand.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
-from catch_up_harness import bash, install_fake, step_of
+from catch_up_harness import bash, converge, install_fake, step_of
 
 from stacklab.solve import load
 from stacklab.solve.profile import load_profile
+from stacklab.solve.runner import BY_HAND
 
 # --- lab 3: a bind-address in an option file read after the kit's -----------------------
 
@@ -72,3 +76,180 @@ def test_the_kits_setting_read_last_needs_nothing(mysql_dirs):
     (folder / "mariadb.conf.d" / "98-mine.cnf").write_text(MINE)  # read before the kit's
     (folder / "mariadb.conf.d" / "99-zz-same.cnf").write_text("[mysqld]\nbind-address=0.0.0.0\n")
     assert bash(folder, step.check).returncode == 0
+
+
+# --- the fake cloud of labs 5, 9 and 11 ----------------------------------------------------
+
+FAKE_OPENSTACK = r'''
+import json, os, sys
+path = os.environ["FAKE_CLOUD"] + "/cloud.json"
+cloud = json.load(open(path))
+argv = sys.argv[1:]
+VALUED = {"-f", "-c", "--service", "--interface", "--region", "--name", "--type", "--url",
+          "--description", "--network", "--status", "--property", "--disk-format",
+          "--container-format", "--file", "--project", "--user", "--domain", "--password"}
+words = [a for i, a in enumerate(argv)
+         if not a.startswith("-") and (i == 0 or argv[i - 1] not in VALUED)]
+COLUMNS = {"service": ["ID", "Name", "Type"],
+           "endpoint": ["ID", "Region", "Service Name", "Service Type", "Interface", "URL"],
+           "network": ["ID", "Name"], "port": ["ID", "Device Owner"],
+           "image": ["ID", "Name", "Status"]}
+
+def opt(name):
+    return argv[argv.index(name) + 1] if name in argv else None
+
+def opts(name):
+    return [argv[i + 1] for i, a in enumerate(argv) if a == name]
+
+def save(what):
+    json.dump(cloud, open(path, "w"))
+    open(os.environ["FAKE_CLOUD"] + "/log", "a").write(what + "\n")
+
+def fail(message):
+    print(message); sys.exit(1)
+
+def rows(kind, items):
+    # -f value: the chosen columns in the command's own order, as cliff prints them
+    wanted = opts("-c")
+    for item in items:
+        print(" ".join(str(item[c]) for c in COLUMNS[kind] if c in wanted))
+
+def new_id(prefix):
+    cloud["next"] = cloud.get("next", 0) + 1
+    return f"{prefix}-new{cloud['next']}"
+
+def find(kind, ref, *fields):
+    # as the client finds an object: its ID, else its name (or type): exactly one
+    for field in ("ID", *fields):
+        found = [x for x in cloud[kind] if x[field] == ref]
+        if len(found) > 1:
+            fail(f"More than one {kind[:-1]} exists with the name '{ref}'.")
+        if found:
+            return found[0]
+    fail(f"No {kind[:-1]} with a name or ID of '{ref}' exists.")
+
+def endpoint_row(e):
+    s = next(s for s in cloud["services"] if s["ID"] == e["service"])
+    return {**e, "Service Name": s["Name"], "Service Type": s["Type"]}
+
+what = words[:2]
+if what == ["service", "list"]:
+    rows("service", cloud["services"])
+elif what == ["service", "create"]:
+    cloud["services"].append({"ID": new_id("s"), "Name": opt("--name"), "Type": words[2]})
+    save(f"create service {opt('--name')} {words[2]}")
+elif what == ["service", "delete"]:
+    s = find("services", words[2])
+    cloud["services"].remove(s)
+    cloud["endpoints"] = [e for e in cloud["endpoints"] if e["service"] != s["ID"]]
+    save(f"delete service {s['ID']}")
+elif what == ["service", "set"]:
+    s = find("services", words[2])
+    s.update(Name=opt("--name"), Type=opt("--type")); save(f"set service {s['ID']}")
+elif what == ["endpoint", "list"]:
+    s = find("services", opt("--service"), "Name", "Type") if opt("--service") else None
+    rows("endpoint", [endpoint_row(e) for e in cloud["endpoints"]
+                      if (s is None or e["service"] == s["ID"])
+                      and opt("--interface") in (None, e["Interface"])
+                      and opt("--region") in (None, e["Region"])])
+elif what == ["endpoint", "create"]:
+    s = find("services", words[2], "Name", "Type")
+    cloud["endpoints"].append({"ID": new_id("e"), "service": s["ID"], "Interface": words[3],
+                               "Region": opt("--region"), "URL": words[4]})
+    save(f"create endpoint {s['Name']} {words[3]} {words[4]}")
+elif what == ["endpoint", "delete"]:
+    cloud["endpoints"] = [e for e in cloud["endpoints"] if e["ID"] != words[2]]
+    save(f"delete endpoint {words[2]}")
+elif what == ["endpoint", "set"]:
+    e = next(e for e in cloud["endpoints"] if e["ID"] == words[2])
+    e["URL"] = opt("--url"); save(f"set endpoint {e['ID']} {e['URL']}")
+elif what == ["role", "assignment"]:
+    print("admin\nservice")
+elif what in (["user", "show"], ["user", "set"], ["role", "add"]):
+    pass
+else:
+    fail("fake openstack: unexpected " + " ".join(argv)); sys.exit(2)
+'''
+
+
+@pytest.fixture
+def cloud(tmp_path):
+    return install_fake(tmp_path, FAKE_OPENSTACK)
+
+
+def state(cloud: Path, **data) -> None:
+    base = {"services": [], "endpoints": [], "networks": [], "ports": [], "images": []}
+    (cloud / "cloud.json").write_text(json.dumps({**base, **data}))
+
+
+def saved(cloud: Path) -> dict:
+    return json.loads((cloud / "cloud.json").read_text())
+
+
+# --- lab 5: Keystone's services and endpoints ---------------------------------------------
+
+def service(sid, name="glance", kind="image"):
+    return {"ID": sid, "Name": name, "Type": kind}
+
+
+def endpoints(sid, url, region, prefix="e"):
+    return [{"ID": f"{prefix}-{i}", "service": sid, "Interface": i, "Region": region,
+             "URL": url} for i in ("public", "internal", "admin")]
+
+
+@pytest.fixture
+def glance(debian_solutions, container_settings):
+    return (step_of(debian_solutions, 5, "05-glance-identity"),
+            f"http://{container_settings.host.name}:9292", container_settings.openstack.region)
+
+
+def test_a_glance_endpoint_at_a_wrong_url_is_set_to_the_tutorials(cloud, glance):
+    step, url, region = glance
+    wrong = endpoints("s-1", url, region)
+    wrong[0]["URL"] = url.replace("9292", "9393")
+    state(cloud, services=[service("s-1")], endpoints=wrong)
+    _, changes = converge(cloud, step)
+    assert changes == [f"set endpoint e-public {url}"]
+    line = next(c for c in step.apply if "--url" in c)
+    assert "set to" in line and "openstack endpoint set --url" in line
+
+
+def test_a_second_endpoint_of_the_interface_is_deleted_the_right_one_kept(cloud, glance):
+    step, url, region = glance
+    extra = endpoints("s-1", url.replace("9292", "9393"), region, prefix="x")[:1]
+    state(cloud, services=[service("s-1")], endpoints=extra + endpoints("s-1", url, region))
+    _, changes = converge(cloud, step)
+    assert changes == ["delete endpoint x-public"]
+
+
+def test_glance_created_twice_the_empty_service_is_deleted(cloud, glance):
+    """`openstack service create` run twice: `service show glance` stopped on the second."""
+    step, url, region = glance
+    state(cloud, services=[service("s-1"), service("s-2"), service("s-3", "images")],
+          endpoints=endpoints("s-1", url, region))
+    _, changes = converge(cloud, step)
+    assert changes == ["delete service s-2", "delete service s-3"]
+    assert [s["ID"] for s in saved(cloud)["services"]] == ["s-1"]
+
+
+def test_two_services_of_the_type_with_endpoints_are_left_alone_with_one_line(cloud, glance):
+    step, url, region = glance
+    state(cloud, services=[service("s-1"), service("s-2", "mine")],
+          endpoints=endpoints("s-1", url, region) + endpoints("s-2", url, region, "m"))
+    assert bash(cloud, step.check).returncode != 0
+    line = next(c for c in step.apply if "openstack service list" in c)
+    done = bash(cloud, line)
+    assert done.returncode == BY_HAND, done.stdout
+    assert done.stdout.strip().splitlines() == [
+        "left alone: 2 services named glance or of type image have endpoints (s-1 s-2), and "
+        "either may be the one in use: keep one and delete the other by hand (openstack "
+        "service delete ID: its endpoints go with it), then stacklab solve --only 5"]
+    assert (cloud / "log").read_text() == ""
+
+
+@pytest.mark.parametrize("sid", ["05-placement-identity", "05-glance-identity",
+                                 "06-nova-identity"])
+def test_a_fresh_cloud_gets_one_service_and_three_endpoints(cloud, debian_solutions, sid):
+    state(cloud)
+    _, changes = converge(cloud, step_of(debian_solutions, int(sid[:2]), sid))
+    assert len(changes) == 4 and changes[0].startswith("create service ")

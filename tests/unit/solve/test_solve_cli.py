@@ -96,3 +96,5 @@ def test_a_dry_run_lists_the_catch_up_commands_with_their_shared_functions(state
     lab3 = out[out.index("# 03-bind-address-not-overridden"):out.index("# 03-bind-address:")]
     assert lab3.count("later_binds() {") == 2, "defined for the check and the command"
     assert "sudo sed -i --follow-symlinks" in lab3
+    glance = out[out.index("# 05-glance-identity"):out.index("# 05-glance-conf")]
+    assert "openstack endpoint set --url http://" in glance and "left alone: " in glance
