@@ -92,7 +92,7 @@ words = [a for i, a in enumerate(argv)
          if not a.startswith("-") and (i == 0 or argv[i - 1] not in VALUED)]
 COLUMNS = {"service": ["ID", "Name", "Type"],
            "endpoint": ["ID", "Region", "Service Name", "Service Type", "Interface", "URL"],
-           "network": ["ID", "Name"], "port": ["ID", "Device Owner"],
+           "network": ["ID", "Name"], "port": ["ID", "Device Owner"], "subnet": ["ID", "Name"],
            "image": ["ID", "Name", "Status"]}
 
 def opt(name):
@@ -163,6 +163,29 @@ elif what == ["endpoint", "delete"]:
 elif what == ["endpoint", "set"]:
     e = next(e for e in cloud["endpoints"] if e["ID"] == words[2])
     e["URL"] = opt("--url"); save(f"set endpoint {e['ID']} {e['URL']}")
+elif what == ["network", "list"]:
+    rows("network", [n for n in cloud["networks"] if opt("--name") in (None, n["Name"])])
+elif what == ["network", "show"]:
+    n = find("networks", words[2], "Name")
+    print(n["shared"])
+elif what == ["network", "create"]:
+    cloud["networks"].append({"ID": new_id("n"), "Name": words[2], "shared": "--share" in argv})
+    save(f"create network {words[2]}")
+elif what == ["network", "delete"]:
+    if any(p["network"] == words[2] and p["Device Owner"] != "network:dhcp"
+           for p in cloud["ports"]):
+        fail("ConflictException: 409: Unable to complete operation on network: "
+             "one or more ports have an IP allocation from this subnet")
+    cloud["networks"] = [n for n in cloud["networks"] if n["ID"] != words[2]]
+    cloud["ports"] = [p for p in cloud["ports"] if p["network"] != words[2]]
+    cloud["subnets"] = [s for s in cloud["subnets"] if s["network"] != words[2]]
+    save(f"delete network {words[2]}")
+elif what == ["port", "list"]:
+    rows("port", [p for p in cloud["ports"] if p["network"] == opt("--network")])
+elif what == ["subnet", "list"]:
+    rows("subnet", [s for s in cloud["subnets"] if s["network"] == opt("--network")])
+elif what == ["subnet", "show"]:
+    print(find("subnets", words[2], "Name")["cidr"])
 elif what == ["role", "assignment"]:
     print("admin\nservice")
 elif what in (["user", "show"], ["user", "set"], ["role", "add"]):
@@ -178,7 +201,8 @@ def cloud(tmp_path):
 
 
 def state(cloud: Path, **data) -> None:
-    base = {"services": [], "endpoints": [], "networks": [], "ports": [], "images": []}
+    base = {"services": [], "endpoints": [], "networks": [], "ports": [], "subnets": [],
+            "images": []}
     (cloud / "cloud.json").write_text(json.dumps({**base, **data}))
 
 
@@ -253,3 +277,58 @@ def test_a_fresh_cloud_gets_one_service_and_three_endpoints(cloud, debian_soluti
     state(cloud)
     _, changes = converge(cloud, step_of(debian_solutions, int(sid[:2]), sid))
     assert len(changes) == 4 and changes[0].startswith("create service ")
+
+
+# --- lab 9: the tutorial's fixed network created twice ------------------------------------
+
+@pytest.fixture
+def vmnet(debian_solutions, container_settings):
+    fixed = container_settings.network.fixed
+    return step_of(debian_solutions, 9, "09-vmnet"), fixed
+
+
+def net(nid, name):
+    return {"ID": nid, "Name": name, "shared": True}
+
+
+def port(pid, nid, owner):
+    return {"ID": pid, "network": nid, "Device Owner": owner}
+
+
+def test_a_second_vmnet_without_ports_in_use_is_deleted(cloud, vmnet):
+    step, fixed = vmnet
+    state(cloud, networks=[net("n-mine", fixed.name), net("n-1", fixed.name)],
+          subnets=[{"ID": "sn-1", "Name": fixed.subnet, "network": "n-1",
+                    "cidr": str(fixed.cidr)}],
+          ports=[port("p-dhcp", "n-mine", "network:dhcp"), port("p-r", "n-1",
+                 "network:router_interface"), port("p-vm", "n-1", "compute:nova")])
+    _, changes = converge(cloud, step)
+    assert changes == ["delete network n-mine"]
+    assert [n["ID"] for n in saved(cloud)["networks"]] == ["n-1"]
+    said = bash(cloud, step.apply[0])
+    assert said.stdout == "", "one of them left: nothing more to say"
+
+
+def test_of_two_unused_the_one_with_the_subnet_stays(cloud, vmnet):
+    step, fixed = vmnet
+    state(cloud, networks=[net("n-1", fixed.name), net("n-2", fixed.name)],
+          subnets=[{"ID": "sn-2", "Name": fixed.subnet, "network": "n-2",
+                    "cidr": str(fixed.cidr)}])
+    done = bash(cloud, step.apply[0])
+    assert done.returncode == 0, done.stdout
+    assert done.stdout.strip() == (f"deleted the network n-1: a second {fixed.name}, with no "
+                                   "ports in use (n-2 stays)")
+
+
+def test_two_vmnets_in_use_are_left_alone_with_one_line(cloud, vmnet):
+    step, fixed = vmnet
+    state(cloud, networks=[net("n-1", fixed.name), net("n-2", fixed.name)],
+          ports=[port("p-1", "n-1", "compute:nova"), port("p-2", "n-2", "")])
+    assert bash(cloud, step.check).returncode != 0
+    done = bash(cloud, step.apply[0])
+    assert done.returncode == BY_HAND, done.stdout
+    assert done.stdout.strip().splitlines() == [
+        f"left alone: 2 networks named {fixed.name} have ports in use (n-1 n-2): move the "
+        "instances and router interfaces off one and delete it by hand (openstack network "
+        "delete ID), then stacklab solve --only 9"]
+    assert (cloud / "log").read_text() == ""

@@ -98,3 +98,5 @@ def test_a_dry_run_lists_the_catch_up_commands_with_their_shared_functions(state
     assert "sudo sed -i --follow-symlinks" in lab3
     glance = out[out.index("# 05-glance-identity"):out.index("# 05-glance-conf")]
     assert "openstack endpoint set --url http://" in glance and "left alone: " in glance
+    vmnet = out[out.index("# 09-vmnet"):out.index("# 09-router")]
+    assert "openstack network delete \"$id\"" in vmnet
