@@ -186,6 +186,27 @@ elif what == ["subnet", "list"]:
     rows("subnet", [s for s in cloud["subnets"] if s["network"] == opt("--network")])
 elif what == ["subnet", "show"]:
     print(find("subnets", words[2], "Name")["cidr"])
+elif what == ["image", "list"]:
+    rows("image", [i for i in cloud["images"] if opt("--name") in (None, i["Name"])
+                   and opt("--status") in (None, i["Status"])])
+elif what == ["image", "show"]:
+    i = find("images", words[2], "Name")
+    if opt("-f") == "json":
+        print(json.dumps({"properties": i["properties"]}, indent=2))
+    else:
+        print(i[{"id": "ID", "status": "Status"}[opts("-c")[0]]])
+elif what == ["image", "create"]:
+    props = dict(p.split("=", 1) for p in opts("--property"))
+    cloud["images"].append({"ID": new_id("i"), "Name": words[2], "Status": "active",
+                            "properties": props})
+    save(f"create image {words[2]} {cloud['images'][-1]['ID']}")
+elif what == ["image", "set"] and "--property" in argv:
+    i = find("images", words[2], "Name")
+    i["properties"].update(p.split("=", 1) for p in opts("--property"))
+    save(f"set image {i['ID']} " + " ".join(opts("--property")))
+elif what == ["image", "delete"]:
+    cloud["images"] = [i for i in cloud["images"] if i["ID"] not in words[2:]]
+    save("delete image " + " ".join(words[2:]))
 elif what == ["role", "assignment"]:
     print("admin\nservice")
 elif what in (["user", "show"], ["user", "set"], ["role", "add"]):
@@ -332,3 +353,34 @@ def test_two_vmnets_in_use_are_left_alone_with_one_line(cloud, vmnet):
         "instances and router interfaces off one and delete it by hand (openstack network "
         "delete ID), then stacklab solve --only 9"]
     assert (cloud / "log").read_text() == ""
+
+
+# --- lab 11: the kernel or the ramdisk deleted --------------------------------------------
+
+def image(iid, name, **properties):
+    return {"ID": iid, "Name": name, "Status": "active", "properties": properties}
+
+
+@pytest.mark.parametrize("part", ["kernel", "ramdisk"])
+def test_a_deleted_kernel_or_ramdisk_is_uploaded_again_and_the_image_relinked(
+        cloud, debian_solutions, container_settings, part):
+    name = container_settings.image.name
+    parts = {"kernel": image("k-1", f"{name}-kernel"),
+             "ramdisk": image("r-1", f"{name}-ramdisk")}
+    del parts[part]
+    state(cloud, images=[*parts.values(),
+                         image("m-1", name, kernel_id="k-1", ramdisk_id="r-1")])
+    converge(cloud, step_of(debian_solutions, 11, f"11-{part}"))
+    relink = next(c for c in step_of(debian_solutions, 11, "11-machine-image").apply
+                  if "relinked" in c)
+    before = {f: (cloud / f).read_text() for f in ("cloud.json", "log")}
+    said = bash(cloud, relink).stdout.strip()
+    for f, text in before.items():  # what it says, then the whole step from there
+        (cloud / f).write_text(text)
+    _, changes = converge(cloud, step_of(debian_solutions, 11, "11-machine-image"))
+    new = "i-new1"
+    kernel, ramdisk = (new, "r-1") if part == "kernel" else ("k-1", new)
+    assert changes == [f"create image {name}-{part} {new}",
+                       f"set image m-1 kernel_id={kernel} ramdisk_id={ramdisk}"]
+    assert said == (f"{name} relinked to kernel {kernel} and ramdisk {ramdisk} "
+                    "(it named kernel_id: k-1 ramdisk_id: r-1)")

@@ -100,3 +100,4 @@ def test_a_dry_run_lists_the_catch_up_commands_with_their_shared_functions(state
     assert "openstack endpoint set --url http://" in glance and "left alone: " in glance
     vmnet = out[out.index("# 09-vmnet"):out.index("# 09-router")]
     assert "openstack network delete \"$id\"" in vmnet
+    assert "openstack image set --property kernel_id=\"$kernel\"" in out
