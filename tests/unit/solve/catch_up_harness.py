@@ -18,14 +18,16 @@ from stacklab.solve.catalog import lab_solution
 
 def install_fake(folder: Path, source: str = "", *commands: str) -> Path:
     """``commands`` (default: openstack) on folder/bin run the Python program ``source``
-    (none: only sudo); `sudo` there runs its command as it is."""
+    (none: only sudo), which finds the command's name in FAKE_COMMAND; `sudo` there runs
+    its command as it is."""
     bin_dir = folder / "bin"
     bin_dir.mkdir(exist_ok=True)
     names = commands or ("openstack",)
     stub = folder / f"fake_{names[0]}.py"
     for name in names if source else ():
         stub.write_text(source)
-        (bin_dir / name).write_text(f"#!/bin/sh\nexec {sys.executable} {stub} \"$@\"\n")
+        (bin_dir / name).write_text(f"#!/bin/sh\nFAKE_COMMAND={name} exec {sys.executable} "
+                                    f"{stub} \"$@\"\n")
         (bin_dir / name).chmod(0o755)
     (bin_dir / "sudo").write_text('#!/bin/sh\nexec "$@"\n')
     (bin_dir / "sudo").chmod(0o755)

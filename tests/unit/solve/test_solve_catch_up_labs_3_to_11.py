@@ -23,6 +23,47 @@ from stacklab.solve.runner import BY_HAND
 
 # --- lab 3: a bind-address in an option file read after the kit's -----------------------
 
+FAKE_MARIADB = r'''
+import configparser, glob, json, os, sys
+root = os.environ["FAKE_CLOUD"]
+cmd, argv = os.environ["FAKE_COMMAND"], sys.argv[1:]
+host = json.load(open(root + "/mariadb.json"))  # {"dirs": [...], "port": N, "listen": "..."}
+
+def options(*paths):
+    found = configparser.ConfigParser(strict=False, interpolation=None,
+                                      inline_comment_prefixes=("#",))
+    found.read(paths)
+    return found
+
+if cmd == "crudini" and argv[0] == "--get":
+    try:
+        print(options(argv[1]).get(argv[2], argv[3]))
+    except configparser.Error:
+        sys.exit(1)
+elif cmd == "crudini" and argv[0] == "--merge":
+    ini = options(argv[1])
+    before = {s: dict(ini[s]) for s in ini.sections()}
+    ini.read_string(sys.stdin.read())
+    if {s: dict(ini[s]) for s in ini.sections()} != before:
+        ini.write(open(argv[1], "w"))
+        open(root + "/log", "a").write(f"merge {argv[1]}\n")
+elif cmd == "systemctl" and argv[0] == "restart":
+    # MariaDB reads each folder's *.cnf in name order: the last bind-address wins
+    listen = "0.0.0.0"
+    for folder in host["dirs"]:
+        for path in sorted(glob.glob(folder + "/*.cnf")):
+            ini = options(path)
+            for group in ("mysqld", "server", "mariadb"):
+                if ini.has_option(group, "bind-address"):
+                    listen = ini.get(group, "bind-address")
+    host["listen"] = listen
+    json.dump(host, open(root + "/mariadb.json", "w"))
+elif cmd == "ss":
+    print(f"LISTEN 0 80 {host['listen']}:{host['port']} 0.0.0.0:*")
+else:
+    print("fake: unexpected " + cmd + " " + " ".join(argv)); sys.exit(2)
+'''
+
 KIT = "99-openstack.cnf"
 MINE = "[client]\nbind-address = 127.0.0.2\n\n[mysqld]\n# bind-address = 10.0.0.1\n" \
        "bind-address = 127.0.0.1   # mine\nport = 3306\n"
@@ -30,52 +71,57 @@ EARLIER = "[mysqld]\nbind-address = 127.0.0.1\n"  # Debian's 50-server.cnf: over
 
 
 @pytest.fixture
-def mysql_dirs(tmp_path, container_settings):
-    """The step rendered with the profile's MariaDB folders moved into tmp_path."""
-    install_fake(tmp_path)
+def mariadb(tmp_path, container_settings):
+    """A solved host's MariaDB option files in tmp_path, the step rendered for them."""
+    install_fake(tmp_path, FAKE_MARIADB, "crudini", "systemctl", "ss")
     conf_d, mariadb_d = tmp_path / "conf.d", tmp_path / "mariadb.conf.d"
     conf_d.mkdir()
     mariadb_d.mkdir()
     (conf_d / "zz-early.cnf").write_text(EARLIER)
     (mariadb_d / "50-server.cnf").write_text(EARLIER)
-    (mariadb_d / KIT).write_text("[mysqld]\nbind-address = 0.0.0.0\n")
+    (tmp_path / "mariadb.json").write_text(json.dumps(
+        {"dirs": [str(conf_d), str(mariadb_d)], "port": container_settings.mysql.port}))
     profile = load_profile(container_settings.host.os)
     profile = profile.model_copy(update={"paths": {
         **profile.paths, "mysql_conf": str(mariadb_d / KIT),
         "mysql_conf_dirs": f"{conf_d} {mariadb_d}"}})
     solutions = load(container_settings, ssh_user="learner", profile=profile)
-    return tmp_path, step_of(solutions, 3, "03-bind-address-not-overridden")
+    step = step_of(solutions, 3, "03-bind-address")
+    for command in step.apply:  # solved
+        assert bash(tmp_path, command).returncode == 0
+    assert bash(tmp_path, step.check).returncode == 0
+    (tmp_path / "log").write_text("")
+    return tmp_path, step
 
 
-def test_a_bind_address_in_a_file_read_after_the_kits_is_commented_out(mysql_dirs):
-    folder, step = mysql_dirs
+def test_a_bind_address_in_a_file_read_after_the_kits_is_commented_out(mariadb):
+    folder, step = mariadb
     mine = folder / "mariadb.conf.d" / "99-zz-mine.cnf"
     mine.write_text(MINE)
     (folder / "mariadb.conf.d" / "99-zz-mine.cnf.orig").write_text(EARLIER)  # not read
+    before = folder / "mariadb.conf.d" / "98-mine.cnf"  # read before the kit's
+    before.write_text(MINE)
+    same = folder / "mariadb.conf.d" / "99-zy-same.cnf"
+    same.write_text("[mysqld]\nbind-address=0.0.0.0\n")
+    bash(folder, "sudo systemctl restart mariadb")
     found = bash(folder, step.check)
     assert found.returncode != 0
     assert found.stdout.strip() == (f"{mine} line 6: bind-address = 127.0.0.1   # mine "
                                     f"(read after {folder}/mariadb.conf.d/{KIT}: it wins)")
-    done = bash(folder, step.apply[-1])
-    assert done.returncode == 0, done.stdout
-    assert done.stdout.startswith(f"commented out 'bind-address = 127.0.0.1   # mine' in "
+    said = bash(folder, step.apply[0])
+    assert said.returncode == 0, said.stdout
+    assert said.stdout.startswith(f"commented out 'bind-address = 127.0.0.1   # mine' in "
                                   f"{mine} (line 6): MariaDB reads it after")
-    assert "the file stays" in done.stdout
+    assert said.stdout.rstrip().endswith("the file stays")
     assert mine.read_text() == MINE.replace("bind-address = 127.0.0.1", "# bind-address = "
                                             "127.0.0.1")
-    assert bash(folder, step.check).returncode == 0
-    again = bash(folder, step.apply[-1])
-    assert again.returncode == 0 and again.stdout == "", "a second run changes nothing"
+    _, changes = converge(folder, step)  # listens on 127.0.0.1 until restarted
+    assert changes == [], "the kit's file was right all along"
+    assert bash(folder, step.apply[0]).stdout == "", "a second run has nothing to say"
     for earlier in (folder / "conf.d" / "zz-early.cnf", folder / "mariadb.conf.d" /
                     "50-server.cnf", folder / "mariadb.conf.d" / "99-zz-mine.cnf.orig"):
         assert earlier.read_text() == EARLIER, f"{earlier} is not the kit's to change"
-
-
-def test_the_kits_setting_read_last_needs_nothing(mysql_dirs):
-    folder, step = mysql_dirs
-    (folder / "mariadb.conf.d" / "98-mine.cnf").write_text(MINE)  # read before the kit's
-    (folder / "mariadb.conf.d" / "99-zz-same.cnf").write_text("[mysqld]\nbind-address=0.0.0.0\n")
-    assert bash(folder, step.check).returncode == 0
+    assert before.read_text() == MINE and same.read_text() == "[mysqld]\nbind-address=0.0.0.0\n"
 
 
 # --- the fake cloud of labs 5, 9 and 11 ----------------------------------------------------
