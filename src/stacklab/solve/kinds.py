@@ -232,15 +232,19 @@ def keystone_kind(spec: dict[str, Any], profile: Profile, lab: int) -> Commands:
              f"openstack role add --project service --user {user} service",
              fill(ONE_SERVICE, **names),
              *(fill(ONE_ENDPOINT, iface=i, **names) for i in interfaces)]
+    wanted = shlex.quote(" ".join(f"{i} {url}" for i in sorted(interfaces)) + " ")
     check = all_of(
         f'[ "$(openstack role assignment list --user {user} --project service --names -f value '
         f"-c Role | grep -xE 'admin|service' | sort | tr '\\n' ' ')\" = 'admin service ' ]",
-        # one service of the name or type (the next line's lookup by name needs no more)
-        f'[ "$(openstack service list -f value -c Name -c Type | awk -v n={name} -v t={kind} '
-        "'$1 == n || $2 == t' | wc -l)\" = 1 ]",
-        f'[ "$(openstack endpoint list --service {name} --region {region} -f value '
-        f"-c Interface -c URL | sort | tr '\\n' ' ')\" = "
-        + shlex.quote(" ".join(f"{i} {url}" for i in sorted(interfaces)) + " ") + " ]")
+        # one service of the name or type (what it finds is said: a dry run shows it)
+        f"services=$(openstack service list -f value -c ID -c Name -c Type | awk -v n={name} "
+        f"-v t={kind} '$2 == n || $3 == t')\n"
+        f'[ "$(echo "$services" | grep -c .)" = 1 ] || {{ echo "services named {name} '
+        f'or of type {kind}: $(echo ${{services:-none}})"; exit 1; }}',
+        f"found=$(openstack endpoint list --service {name} --region {region} -f value "
+        f"-c Interface -c URL | sort | tr '\\n' ' ')\n"
+        f'[ "$found" = {wanted} ] || '
+        f'{{ echo "endpoints of {name} in {region}: ${{found:-none}}"; exit 1; }}')
     return Commands(modern, check, apply)
 
 

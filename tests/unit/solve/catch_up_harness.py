@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from stacklab.solve.catalog import lab_solution
+from stacklab.solve.transport import Result
 
 
 def install_fake(folder: Path, source: str = "", *commands: str) -> Path:
@@ -58,6 +59,24 @@ def converge(cloud: Path, step) -> tuple[str, list[str]]:
         bash(cloud, command)
     assert (cloud / "log").read_text().splitlines() == changes, "a second apply changed more"
     return asked, changes
+
+
+class LocalBash:
+    """A transport for `plan_text` (solve --dry-run on a host): bash here, on the fakes."""
+
+    description = "the fakes"
+
+    def __init__(self, cloud: Path) -> None:
+        self.cloud = cloud
+        self.ran: list[str] = []
+
+    def run(self, script: str, *, timeout: float | None = None) -> Result:
+        self.ran.append(script)
+        done = bash(self.cloud, script)
+        return Result(done.returncode, done.stdout, 0.0)
+
+    def close(self) -> None:
+        pass
 
 
 def step_of(solutions, lab: int, sid: str):

@@ -15,9 +15,12 @@ import json
 from pathlib import Path
 
 import pytest
-from catch_up_harness import bash, converge, install_fake, step_of
+from catch_up_harness import LocalBash, bash, converge, install_fake, step_of
 
+from stacklab.catalog import lab
 from stacklab.solve import load
+from stacklab.solve.dryrun import plan_text
+from stacklab.solve.model import LabSolution
 from stacklab.solve.profile import load_profile
 from stacklab.solve.runner import BY_HAND
 
@@ -122,6 +125,17 @@ def test_a_bind_address_in_a_file_read_after_the_kits_is_commented_out(mariadb):
                     "50-server.cnf", folder / "mariadb.conf.d" / "99-zz-mine.cnf.orig"):
         assert earlier.read_text() == EARLIER, f"{earlier} is not the kit's to change"
     assert before.read_text() == MINE and same.read_text() == "[mysqld]\nbind-address=0.0.0.0\n"
+
+
+def test_a_dry_run_on_the_host_shows_the_later_file_beside_what_the_step_wants(mariadb):
+    folder, step = mariadb
+    mine = folder / "mariadb.conf.d" / "99-zz-mine.cnf"
+    mine.write_text(MINE)
+    host = LocalBash(folder)
+    text = plan_text([LabSolution(lab(3), (step,))], {}, host)
+    assert "# WOULD RUN  03-bind-address\n#   wanted: Listen on all addresses" in text
+    assert f"#   found:  {mine} line 6: bind-address = 127.0.0.1   # mine (read after" in text
+    assert mine.read_text() == MINE and (folder / "log").read_text() == "", "it only looked"
 
 
 # --- the fake cloud of labs 5, 9 and 11 ----------------------------------------------------
@@ -336,6 +350,21 @@ def test_two_services_of_the_type_with_endpoints_are_left_alone_with_one_line(cl
         "either may be the one in use: keep one and delete the other by hand (openstack "
         "service delete ID: its endpoints go with it), then stacklab solve --only 5"]
     assert (cloud / "log").read_text() == ""
+
+
+def test_a_dry_run_on_the_host_shows_the_endpoints_found(cloud, glance):
+    step, url, region = glance
+    wrong = endpoints("s-1", url, region)
+    wrong[0]["URL"] = url.replace("9292", "9393")
+    state(cloud, services=[service("s-1")], endpoints=wrong)
+    text = plan_text([LabSolution(lab(5), (step,))], {"admin": "/dev/null"}, LocalBash(cloud))
+    assert f"#   found:  endpoints of glance in {region}: admin {url} internal {url} public " \
+           f"{url.replace('9292', '9393')}" in text
+    state(cloud, services=[service("s-1"), service("s-2")], endpoints=endpoints("s-1", url, region))
+    text = plan_text([LabSolution(lab(5), (step,))], {"admin": "/dev/null"}, LocalBash(cloud))
+    assert "#   found:  services named glance or of type image: s-1 glance image s-2 glance " \
+           "image" in text
+    assert (cloud / "log").read_text() == "", "it only looked"
 
 
 @pytest.mark.parametrize("sid", ["05-placement-identity", "05-glance-identity",
