@@ -9,12 +9,15 @@ A step file holds ``lab: N`` and a list of ``steps``; each step has an ``id``, a
 over the settings so that the tutorial's literals live only in lab.yaml), optionally
 ``when`` (a jinja expression over the settings, e.g. ``rbd`` or
 ``host.capabilities.virt_type == 'kvm'``), ``credentials`` (admin | project),
-``timeout``/``interval`` (poll the check after apply) and exactly one kind (see
-:mod:`stacklab.solve.kinds`).
+``timeout``/``interval`` (poll the check after apply), ``functions`` (shell functions put
+before its check, ``asks`` and each command that calls one), ``before`` (commands run
+before the kind's own, never shown as what to type: they clear what stands in the way) and
+exactly one kind (see :mod:`stacklab.solve.kinds`).
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +34,7 @@ from stacklab.solve.rendering import context, evaluate, render
 
 STEP_KEYS = {"id", "title", "why", "tutorial", "when", "credentials", "timeout", "interval",
              "check", "modern", "unless", "restart", "recommends", "start", "content", "mode",
-             "sudo", "covers", "asks", *kinds.KINDS}
+             "sudo", "covers", "asks", "functions", "before", *kinds.KINDS}
 CREDENTIALS = (None, "admin", "project")
 DEFAULT_SSH_USER = "{ssh user}"  # shown by dry runs that never connect
 
@@ -118,13 +121,36 @@ def build_step(raw: dict[str, Any], lab: Lab, ctx: dict[str, Any], profile: Prof
     if not made.check:
         raise StacklabError(f"solutions: {where}: no check: every step must say when it is done")
     tutorial = spec.get("tutorial")
+    before = spec.get("before") or []
+    check, apply, asks = with_functions(spec.get("functions"), made.check,
+                                        [*([before] if isinstance(before, str) else before),
+                                         *made.apply], spec.get("asks") or None)
     return Step(
         id=f"{lab.number:02d}-{spec['id']}", lab=lab.number, title=spec["title"].strip(),
         modern=tuple(made.modern), tutorial_2012=tutorial.rstrip() if tutorial else None,
-        why=" ".join(spec["why"].split()), check=made.check, apply=tuple(made.apply),
+        why=" ".join(spec["why"].split()), check=check, apply=tuple(apply),
         credentials=credentials, timeout=float(spec.get("timeout", default_timeout(spec))),
         interval=float(spec.get("interval", 2.0)), covers=tuple(spec.get("covers") or ()),
-        asks=spec.get("asks") or None)
+        asks=asks)
+
+
+FUNCTION_NAME = re.compile(r"^\s*([A-Za-z_]\w*)\s*\(\)", re.MULTILINE)
+
+
+def with_functions(functions: str | None, check: str, apply: list[str],
+                   asks: str | None) -> tuple[str, list[str], str | None]:
+    """``functions`` (shell functions) put before the check, the question and each command
+    that calls one: one definition of what stands in the way serves the check that sees it
+    and the commands that remove it, so they cannot drift apart."""
+    if not functions or not functions.strip():
+        return check, apply, asks
+    first = functions.rstrip("\n") + "\n"
+    names = FUNCTION_NAME.findall(functions)
+
+    def defined(script: str) -> str:
+        calls = any(re.search(rf"\b{name}\b", script) for name in names)
+        return first + script if calls else script
+    return defined(check), [defined(c) for c in apply], defined(asks) if asks else None
 
 
 def default_timeout(spec: dict[str, Any]) -> float:

@@ -146,8 +146,67 @@ def services_kind(spec: dict[str, Any], profile: Profile, lab: int) -> Commands:
     return Commands([command], check, [command])
 
 
+# One service of the step's name and type: another of that name or type without endpoints
+# is a second attempt at it (deleted); two with endpoints stop with one line (exit 98).
+ONE_SERVICE = """\
+found=$(openstack service list -f value -c ID -c Name -c Type)
+used= empty=
+for id in $(echo "$found" | awk -v n=@NAME@ -v t=@TYPE@ '$2 == n || $3 == t {print $1}'); do
+  endpoints=$(openstack endpoint list --service "$id" -f value -c ID)
+  if [ -n "$endpoints" ]; then used="$used $id"; else empty="$empty $id"; fi
+done
+set -- $used
+if [ $# -gt 1 ]; then
+  echo "left alone: $# services named @NAME@ or of type @TYPE@ have endpoints ($*), and \\
+either may be the one in use: keep one and delete the other by hand (openstack service \\
+delete ID: its endpoints go with it), then stacklab solve --only @LAB@"
+  exit 98
+fi
+keep=${1:-$(echo "$found" | awk -v n=@NAME@ -v t=@TYPE@ '$2 == n && $3 == t {print $1; exit}')}
+for id in $empty; do
+  [ "$id" != "$keep" ] || continue
+  openstack service delete "$id"
+  echo "deleted the service $id: a second @NAME@ (@TYPE@), with no endpoints"
+done
+if [ -z "$keep" ]; then
+  openstack service create --name @NAME@ --description @DESC@ @TYPE@
+elif [ "$(echo "$found" | awk -v id="$keep" '$1 == id {print $2, $3}')" != "@NAME@ @TYPE@" ]; then
+  openstack service set --name @NAME@ --type @TYPE@ "$keep"
+  echo "renamed the service $keep to @NAME@ (@TYPE@): it holds the endpoints"
+fi"""
+
+# One endpoint per interface in the region, at the step's URL: a wrong URL is set right,
+# a second endpoint of the service, interface and region is deleted.
+ONE_ENDPOINT = """\
+found=$(openstack endpoint list --service @NAME@ --interface @IFACE@ --region @REGION@ \
+  -f value -c ID -c URL)
+keep=$(echo "$found" | awk -v u=@URL@ '$2 == u {print $1; exit}')
+[ -n "$keep" ] || keep=$(echo "$found" | awk 'NF {print $1; exit}')
+if [ -z "$keep" ]; then
+  openstack endpoint create --region @REGION@ @NAME@ @IFACE@ @URL@
+  exit 0
+fi
+for id in $(echo "$found" | awk -v k="$keep" 'NF && $1 != k {print $1}'); do
+  openstack endpoint delete "$id"
+  echo "deleted the endpoint $id: a second @IFACE@ endpoint of @NAME@ in @REGION@"
+done
+url=$(echo "$found" | awk -v k="$keep" '$1 == k {print $2}')
+if [ "$url" != @URL@ ]; then
+  openstack endpoint set --url @URL@ "$keep"
+  echo "@NAME@'s @IFACE@ endpoint $keep was at $url: set to @RAWURL@"
+fi"""
+
+
+def fill(template: str, **values: str) -> str:
+    for key, value in values.items():
+        template = template.replace(f"@{key.upper()}@", value)
+    return template
+
+
 def keystone_kind(spec: dict[str, Any], profile: Profile, lab: int) -> Commands:
-    """The install guide's commands for a service, made idempotent for apply.
+    """The install guide's commands for a service, made to converge for apply: one service
+    of the name and type, one endpoint per interface at the URL (see ONE_SERVICE and
+    ONE_ENDPOINT for what is changed or deleted on the way, and when it stops instead).
 
     Besides admin, the service user gets the `service` role: since 2023.2 Cinder lets only a
     service (nova's service token with that role) delete an attachment, so without it a
@@ -164,23 +223,28 @@ def keystone_kind(spec: dict[str, Any], profile: Profile, lab: int) -> Commands:
               f"openstack service create --name {name} --description {desc} {kind}",
               *(f"openstack endpoint create --region {region} {kind} {i} {shown_url}"
                 for i in interfaces)]
+    names = {"name": name, "type": kind, "desc": desc, "lab": str(lab), "region": region,
+             "url": shown_url, "rawurl": url}
     apply = [f"openstack user show {user} >/dev/null 2>&1 || "
              f"openstack user create --domain default --password {password} {user}",
              f"openstack user set --password {password} {user}",
              f"openstack role add --project service --user {user} admin",
              f"openstack role add --project service --user {user} service",
-             f"openstack service show {name} >/dev/null 2>&1 || "
-             f"openstack service create --name {name} --description {desc} {kind}",
-             *(f"openstack endpoint list --service {name} --interface {i} --region {region} "
-               f"-f value -c ID | grep -q . || "
-               f"openstack endpoint create --region {region} {name} {i} {shown_url}"
-               for i in interfaces)]
+             fill(ONE_SERVICE, **names),
+             *(fill(ONE_ENDPOINT, iface=i, **names) for i in interfaces)]
+    wanted = shlex.quote(" ".join(f"{i} {url}" for i in sorted(interfaces)) + " ")
     check = all_of(
         f'[ "$(openstack role assignment list --user {user} --project service --names -f value '
         f"-c Role | grep -xE 'admin|service' | sort | tr '\\n' ' ')\" = 'admin service ' ]",
-        f'[ "$(openstack endpoint list --service {name} --region {region} -f value '
-        f"-c Interface -c URL | sort | tr '\\n' ' ')\" = "
-        + shlex.quote(" ".join(f"{i} {url}" for i in sorted(interfaces)) + " ") + " ]")
+        # one service of the name or type (what it finds is said: a dry run shows it)
+        f"services=$(openstack service list -f value -c ID -c Name -c Type | awk -v n={name} "
+        f"-v t={kind} '$2 == n || $3 == t')\n"
+        f'[ "$(echo "$services" | grep -c .)" = 1 ] || {{ echo "services named {name} '
+        f'or of type {kind}: $(echo ${{services:-none}})"; exit 1; }}',
+        f"found=$(openstack endpoint list --service {name} --region {region} -f value "
+        f"-c Interface -c URL | sort | tr '\\n' ' ')\n"
+        f'[ "$found" = {wanted} ] || '
+        f'{{ echo "endpoints of {name} in {region}: ${{found:-none}}"; exit 1; }}')
     return Commands(modern, check, apply)
 
 

@@ -11,12 +11,10 @@ as `stacklab solve` would: the check (red), what it would ask, the commands, the
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from catch_up_harness import bash, converge, install_fake, step_of
 
 from stacklab.solve.catalog import lab_solution
 
@@ -117,47 +115,13 @@ else:
 
 @pytest.fixture
 def cloud(tmp_path):
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    stub = tmp_path / "fake_openstack.py"
-    stub.write_text(FAKE_OPENSTACK)
-    (bin_dir / "openstack").write_text(f"#!/bin/sh\nexec {sys.executable} {stub} \"$@\"\n")
-    (bin_dir / "openstack").chmod(0o755)
-    (tmp_path / "log").write_text("")
-    return tmp_path
+    return install_fake(tmp_path, FAKE_OPENSTACK)
 
 
 def state(cloud: Path, **data) -> None:
     base = {"server": {"id": "s-1", "name": "aims-vm1", "port": "p-1"}, "volumes": [],
             "fips": []}
     (cloud / "cloud.json").write_text(json.dumps({**base, **data}))
-
-
-def bash(cloud: Path, script: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "FAKE_CLOUD": str(cloud),
-           "PATH": f"{cloud / 'bin'}:{os.environ['PATH']}"}
-    return subprocess.run(["bash", "-c", f"exec 2>&1\nset -eo pipefail\n{script}"], env=env,
-                          capture_output=True, text=True, check=False)
-
-
-def converge(cloud: Path, step) -> tuple[str, list[str]]:
-    """As the runner does: check red, ask, apply, check green; then apply changes nothing."""
-    assert bash(cloud, step.check).returncode != 0, "the check must see the mistake"
-    asked = bash(cloud, step.asks).stdout.strip() if step.asks else ""
-    for command in step.apply:
-        done = bash(cloud, command)
-        assert done.returncode == 0, done.stdout
-    checked = bash(cloud, step.check)
-    assert checked.returncode == 0, checked.stdout
-    changes = (cloud / "log").read_text().splitlines()
-    for command in step.apply:
-        bash(cloud, command)
-    assert (cloud / "log").read_text().splitlines() == changes, "a second apply changed more"
-    return asked, changes
-
-
-def step_of(solutions, lab: int, sid: str):
-    return next(s for s in lab_solution(solutions, lab).steps if s.id == sid)
 
 
 def vol(vid, name, device=None, size=1):

@@ -88,3 +88,16 @@ def test_a_dry_run_masks_the_settings_passwords(state):
         # a short one ('nova') is also a user and a database name: masked where a value
         assert f"-p'{secret}'" not in out and f"IDENTIFIED BY '{secret}'" not in out
         assert f"--bootstrap-password {secret}" not in out
+
+
+def test_a_dry_run_lists_the_catch_up_commands_with_their_shared_functions(state):
+    # a step's `functions` come before its check and each command: they run on their own
+    out = solve("--until", "14", "--dry-run").output
+    lab3 = out[out.index("# 03-bind-address:"):out.index("# 03-root-password")]
+    assert lab3.count("later_binds() {") == 2, "defined for the check and the command using it"
+    assert "sudo sed -i --follow-symlinks" in lab3
+    glance = out[out.index("# 05-glance-identity"):out.index("# 05-glance-conf")]
+    assert "openstack endpoint set --url http://" in glance and "left alone: " in glance
+    vmnet = out[out.index("# 09-vmnet"):out.index("# 09-router")]
+    assert "openstack network delete \"$id\"" in vmnet
+    assert "openstack image set --property kernel_id=\"$kernel\"" in out
