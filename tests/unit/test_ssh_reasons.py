@@ -74,3 +74,18 @@ def test_reading_a_started_hosts_key_says_the_same():
     with hostile_server("an HTTP server") as port, pytest.raises(HostUnreachable) as caught:
         host_key_of(Target(hostname="127.0.0.1", port=port), timeout=TIMEOUT)
     assert 'it sends text ("HTTP/1.1 400 Bad Request")' in caught.value.reason
+
+
+def test_a_reset_seen_before_connect_returns_is_the_same_reason(monkeypatch):
+    """Under load the client may see the server's reset before its connect() returns."""
+    from stacklab.hosts import wire
+
+    def reset(self, address):
+        raise ConnectionResetError(104, "Connection reset by peer")
+
+    monkeypatch.setattr(wire.WatchedSocket, "connect", reset)
+    with pytest.raises(HostUnreachable) as caught:
+        connect(Target(hostname="127.0.0.1", port=9, user="student"), timeout=TIMEOUT)
+    assert ("accepts connections but resets them at once, without a word of SSH"
+            in caught.value.reason), caught.value.reason
+    assert caught.value.status == "timeout" and "SSH port" in caught.value.hint

@@ -352,6 +352,12 @@ def _open_socket(target: Target, timeout: float) -> WatchedSocket:
             sock.close()
             raise HostUnreachable("timeout", where, f"no answer within {timeout:g} s") \
                 from None
+        except ConnectionResetError:
+            # accepted and reset before connect() returned (a busy client sees the reset
+            # first): the same server as one that resets just after
+            sock.reset_by_peer = True
+            sock.close()
+            raise HostUnreachable("timeout", where, what_it_did(sock) or "") from None
         except OSError as exc:
             sock.close()
             errors.append(exc)
