@@ -26,6 +26,17 @@ def test_image_is_active(cloud, settings):
               + (part["status"] if part else "missing") for role, part in parts
               if not part or part["status"] != "active"]
     expect(not broken, found="; ".join(broken))
+    # the tutorial's user names the image in `server create --image`: one image of the
+    # name, or the name is ambiguous ("More than one Image exists")
+    project = cloud.project_id(settings.identity.project)
+    seen = [i for i in cloud.named("images", settings.image.name)
+            if i["visibility"] in ("public", "community") or i["owner"] == project]
+    expect(len(seen) <= 1,
+           found=f"{len(seen)} images are named {settings.image.name} ("
+                 + ", ".join(f"{i['id']} {i['status']}" for i in seen)
+                 + f"): `--image {settings.image.name}` is ambiguous",
+           hint="keep one: openstack image delete <ID> of the other (not the one "
+                f"{settings.instance.name} boots from), or stacklab solve --only 11")
 
 
 @check(points=1, title="the project may use the image",

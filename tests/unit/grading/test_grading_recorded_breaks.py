@@ -83,6 +83,13 @@ def image_queued(r, s):
     _snapshot(r, lambda d: _named(d["images"], s.image.name).update(status="queued"))
 
 
+def image_uploaded_twice(r, s):
+    def again(data):
+        first = _named(data["images"], s.image.name)
+        data["images"].append(dict(first, id="0f0f0f0f-0000-4000-8000-000000000000"))
+    _snapshot(r, again)
+
+
 # (edit the recording, labs, the check it turns red, text in what it found, text in the hint)
 CASES = [
     (mariadb_on_loopback, "3", "03.mariadb_listens_on_all_addresses",
@@ -98,6 +105,8 @@ CASES = [
     (compute_down, "9", "09.every_service_smiles", "nova-compute on cloud-controller: down",
      "restart"),
     (image_queued, "11", "11.image_is_active", "aims-guest is queued", "openstack image create"),
+    (image_uploaded_twice, "11", "11.image_is_active",
+     "2 images are named aims-guest", "openstack image delete"),
     (instance_stopped, "12", "12.instance_is_active_as_the_tutorial_says", "status SHUTOFF",
      "server"),
     (volume_detached, "14", "14.volume_is_attached_to_the_instance",
