@@ -151,3 +151,13 @@ def load_page(url: str, probes: dict[str, str], *, await_promises: bool = False)
             elif method == "Network.requestWillBeSent":
                 report.requests.append(params["request"]["url"])
     return report
+
+
+def screenshot_folder(tmp_path_factory, name: str) -> Path:
+    """Where a test keeps its screenshots: $STACKLAB_SCREENSHOTS (CI keeps it as an
+    artifact), else a temporary folder called `name`."""
+    import os
+
+    folder = Path(os.environ.get("STACKLAB_SCREENSHOTS") or tmp_path_factory.mktemp(name))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

@@ -10,7 +10,6 @@ folder the test prints (STACKLAB_SCREENSHOTS, or a temporary one).
 
 from __future__ import annotations
 
-import os
 import uuid
 from pathlib import Path
 
@@ -18,6 +17,7 @@ import nbformat
 import pytest
 from check_table_look import check_notebook, jupyter, look_at, problems
 from headless_chromium import available as chromium_missing
+from headless_chromium import screenshot_folder
 
 from stacklab.notebooks.export import to_html
 
@@ -28,10 +28,7 @@ NOTEBOOK = "check.ipynb"
 
 @pytest.fixture(scope="module")
 def shots(tmp_path_factory) -> Path:
-    folder = Path(os.environ.get("STACKLAB_SCREENSHOTS")
-                  or tmp_path_factory.mktemp("check-table-screenshots"))
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    return screenshot_folder(tmp_path_factory, "check-table-screenshots")
 
 
 @pytest.fixture

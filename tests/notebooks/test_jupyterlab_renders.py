@@ -26,7 +26,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from headless_chromium import available as chromium_missing
-from headless_chromium import chromium
+from headless_chromium import chromium, screenshot_folder
 from loopback_sshd import free_port, stop_process
 from server_ready import wait_until_started
 
@@ -152,10 +152,7 @@ def jupyterlab(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def shots(tmp_path_factory) -> Path:
-    folder = Path(os.environ.get("STACKLAB_SCREENSHOTS")
-                  or tmp_path_factory.mktemp("jupyterlab-screenshots"))
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    return screenshot_folder(tmp_path_factory, "jupyterlab-screenshots")
 
 
 def problems(seen: dict) -> list[str]:

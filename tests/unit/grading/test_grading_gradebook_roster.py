@@ -61,6 +61,16 @@ def test_a_class_run_attaches_them_to_each_result():
     assert alice.roster == {"email": "alice@example.edu", "section": "A"}
 
 
+def unused_ports(count: int) -> list[int]:
+    """Loopback ports nothing listens on (bound for a moment, then let go)."""
+    ports = []
+    for _ in range(count):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            ports.append(s.getsockname()[1])
+    return ports
+
+
 def test_grade_writes_the_gradebooks_asked_for_and_one_line_a_student(tmp_path):
     """`stacklab grade --gradebook moodle --gradebook canvas` through a pipe (80 columns):
     hosts nothing answers on are blank in both gradebooks, and each student is one line."""
@@ -70,11 +80,7 @@ def test_grade_writes_the_gradebooks_asked_for_and_one_line_a_student(tmp_path):
 
     from stacklab.cli import cli
 
-    ports = []
-    for _ in range(2):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            ports.append(s.getsockname()[1])
+    ports = unused_ports(2)
     inventory = tmp_path / "class.txt"
     inventory.write_text(
         f"alice-has-a-long-name ssh://vagrant@127.0.0.1:{ports[0]} email=a@example.edu "
@@ -157,11 +163,7 @@ def test_grade_prints_one_warning_line_for_a_gradebook_some_students_are_missing
 
     from stacklab.cli import cli
 
-    ports = []
-    for _ in range(2):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            ports.append(s.getsockname()[1])
+    ports = unused_ports(2)
     inventory = tmp_path / "class.txt"
     inventory.write_text(f"alice ssh://vagrant@127.0.0.1:{ports[0]} email=a@example.edu\n"
                          f"bob ssh://vagrant@127.0.0.1:{ports[1]}\n")
