@@ -25,6 +25,7 @@ WRONG_DISK = "/var/tmp/stacklab-e2e-wrong-disk"
 OTHER_FIP = str(S.floating_pool.start + 1)
 OTHER_VOLUME = "stacklab-e2e-other"
 OTHER_VG = "stacklab-e2e-other"
+OTHER_PORT = "stacklab-e2e-other"
 # an option file MariaDB reads after the kit's (each folder's *.cnf in name order)
 LATER_CNF = MYSQL_CONF.rsplit("/", 1)[0] + "/99-zz-mine.cnf"
 
@@ -197,7 +198,9 @@ BREAKAGES = (
     Breakage(
         "glance-endpoints-deleted", "missing",
         ADMIN + "openstack endpoint list --service image -f value -c ID"
-        " | xargs -r openstack endpoint delete",
+        # one per call: openstackclient 2025.1 deleting several in one call failed on one
+        # ("Resource.get() takes 1 positional argument but 2 were given")
+        " | xargs -r -n1 openstack endpoint delete",
         # the Image API is asked through the catalog: every check that lists images waits
         _red("05.glance_endpoint_is_registered", "05.image_api_answers", "06.nova_finds_glance",
              "11.image_is_active", "11.image_is_usable_by_the_project",
@@ -252,10 +255,10 @@ BREAKAGES = (
         _red("11.image_is_active"),
         repaired_by=11),
     # catching up converges (issue 15): a later file, a wrong URL, a name used twice, a
-    # part deleted. NOT YET SEEN ON A REAL HOST: each red set below is reasoned from the
-    # graders (grader/test_NN_*.py), not observed; correct it from the first real run.
+    # part deleted (each red set seen on a real host; an empty one: no check sees it, the
+    # repair must still change something)
     Breakage(
-        "mariadb-bind-address-in-a-later-file", "wrong",
+        "mariadb-bind-address-in-a-later-file", "extra",  # a later file holds the place
         # read after the kit's 99-openstack.cnf (name order), so its bind-address wins
         f"printf '[mysqld]\\nbind-address = 127.0.0.1\\n' | sudo tee {LATER_CNF} >/dev/null && "
         "sudo systemctl restart mariadb",
@@ -295,4 +298,55 @@ BREAKAGES = (
         # the image names a kernel that is gone; the instance keeps its own copy and runs
         _red("11.image_is_active"),
         repaired_by=11),
+    # the rest of the lab x kind table (issue 15): one case for each cell that had none
+    Breakage(
+        "rabbitmq-password-from-the-install-guide", "wrong",
+        # the install guide's placeholder typed in place of the settings' password
+        f"sudo rabbitmqctl change_password {S.rabbitmq.user} RABBIT_PASS >/dev/null",
+        _red("04.services_user_logs_in"),
+        repaired_by=4),
+    Breakage(
+        "nova-endpoint-created-twice", "extra",
+        ADMIN + "url=$(openstack endpoint list --service compute --interface public -f value "
+        "-c URL) && openstack endpoint create --region "
+        f"{S.openstack.region} compute public \"$url\" >/dev/null",
+        _red(),  # the same URL twice: no check sees it; it is in the way of solve's lookups
+        repaired_by=6),
+    Breakage(
+        "volume-group-removed", "missing",
+        f"sudo vgremove -f {VG} >/dev/null",
+        _red("07.volume_group_is_on_the_second_disk"),
+        repaired_by=7),
+    Breakage(
+        "rc-file-with-another-projects-id", "extra",
+        # an OS_PROJECT_ID line beside the name: the id wins, the token is the admin project's
+        ADMIN + "id=$(openstack project show admin -f value -c id) && "
+        f"echo \"export OS_PROJECT_ID=$id\" >> ~/{S.identity.rc_file}",
+        _red("10.rc_file_is_in_place"),
+        repaired_by=10),
+    Breakage(
+        "failed-launch-left-beside-the-instance", "extra",
+        # a second launch of the instance's name that ends in ERROR (no such compute host)
+        PROJECT + f"""set -e
+        openstack server create --flavor {S.instance.flavor} --image {S.image.name} \\
+          --network {S.network.fixed.name} --availability-zone nova:no-such-host {VM} \\
+          >/dev/null || true
+        for i in $(seq 90); do
+          openstack server list --name '^{VM}$' --status ERROR -f value -c ID | grep -q . &&
+            exit 0
+          sleep 2
+        done
+        echo "no {VM} in ERROR after 180 s" >&2; exit 1""",
+        _red(),
+        repaired_by=12),
+    Breakage(
+        "floating-ip-on-another-port", "wrong",
+        PROJECT + f"""set -e
+        openstack server remove floating ip {VM} {FIP}
+        port=$(openstack port create --network {S.network.fixed.name} {OTHER_PORT} -f value -c id)
+        openstack floating ip set --port "$port" {FIP}""",
+        _red("13.floating_ip_is_associated_with_the_instance", "13.instance_answers_ping",
+             "13.instance_answers_ssh", "14.guest_sees_the_volume"),
+        repaired_by=13,
+        cleanup=PROJECT + f"openstack port delete {OTHER_PORT}"),
 )
