@@ -41,6 +41,8 @@ class Breakage:
     settle: float = 240  # seconds the red may take to settle
     quiet: float = 20  # the red set unchanged this long = stable (a service's report interval)
     repair_args: tuple[str, ...] = ()  # e.g. --yes: the repair takes something away
+    stops_with: str = ""  # solve must stop with this line (it may not destroy data) ...
+    by_hand: str = ""  # ... then this, what the line says to do, and solve again repairs
 
     @property
     def labs(self) -> str:
@@ -349,4 +351,28 @@ BREAKAGES = (
              "13.instance_answers_ssh", "14.guest_sees_the_volume"),
         repaired_by=13,
         cleanup=PROJECT + f"openstack port delete {OTHER_PORT}"),
+    Breakage(
+        "volume-of-another-size", "wrong",
+        # aims-vol1 made again at 2 GB and attached: it may hold data, solve must not wipe it
+        PROJECT + f"""set -e
+        wait_status() {{
+          until openstack volume show "$1" -f value -c status | grep -qx "$2"; do sleep 1; done
+        }}
+        openstack server remove volume {VM} {VOLUME}
+        wait_status {VOLUME} available
+        openstack volume delete {VOLUME}
+        while openstack volume show {VOLUME} >/dev/null 2>&1; do sleep 1; done
+        openstack volume create --size 2 --availability-zone {S.volume.zone} {VOLUME} >/dev/null
+        wait_status {VOLUME} available
+        openstack server add volume {VM} {VOLUME}
+        wait_status {VOLUME} in-use""",
+        _red("14.volume_has_the_tutorial_size"),
+        repaired_by=14,
+        stops_with=f"left alone: {VOLUME} is 2 GB",
+        by_hand=PROJECT + f"""set -e
+        openstack server remove volume {VM} {VOLUME}
+        until openstack volume show {VOLUME} -f value -c status | grep -qx available
+        do sleep 1; done
+        openstack volume delete {VOLUME}
+        while openstack volume show {VOLUME} >/dev/null 2>&1; do sleep 1; done"""),
 )

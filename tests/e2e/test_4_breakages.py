@@ -44,6 +44,14 @@ def break_and_repair(host: LabHost, case: Breakage) -> list[str]:
     finally:
         repair = host.solve("--only", str(case.repaired_by), *case.repair_args)
         host.timings.add(f"repair: solve --only {case.repaired_by}", repair.seconds)
+        if case.stops_with:  # solve must leave it alone, saying what to do by hand
+            if repair.code == 0 or case.stops_with not in repair.out:
+                problems.append(f"solve --only {case.repaired_by} did not stop with "
+                                f"{case.stops_with!r}:\n{repair.tail()}")
+            host.sh(case.by_hand)  # what that line says to do
+            repair = host.solve("--only", str(case.repaired_by), *case.repair_args)
+            host.timings.add(f"repair after the hand's part: solve --only "
+                             f"{case.repaired_by}", repair.seconds)
         if case.cleanup:
             host.ssh(case.cleanup)
     if repair.code != 0:

@@ -172,6 +172,16 @@ def test_the_volume_of_another_size_is_left_alone_with_one_line(debian_solutions
     assert (cloud / "log").read_text() == ""
 
 
+def test_an_attached_volume_of_another_size_is_left_alone_naming_the_detach(debian_solutions,
+                                                                            cloud):
+    state(cloud, volumes=[vol("v-1", "aims-vol1", "/dev/vdb", size=2)])
+    done = bash(cloud, step_of(debian_solutions, 14, "14-create").apply[-1])
+    assert done.returncode == 98, done.stdout
+    assert ("replace it by hand (openstack server remove volume aims-vm1 aims-vol1; "
+            "openstack volume delete aims-vol1)") in done.stdout
+    assert (cloud / "log").read_text() == ""
+
+
 NEW, OLD, GONE, DEAD = (f"{n}0000000-0000-4000-8000-000000000000" for n in "1234")
 
 
