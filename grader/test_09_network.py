@@ -40,6 +40,16 @@ def test_vmnet_has_its_subnet(cloud, settings):
     expect([s for s in subnets if s["name"] == fixed.subnet and s["cidr"] == str(fixed.cidr)],
            found=f"{fixed.name} has subnets: "
                  + (", ".join(f"{s['name']} {s['cidr']}" for s in subnets) or "none"))
+    # the tutorial's user launches with `--network NAME`: one network of the name, or the
+    # name is ambiguous ("More than one Network exists")
+    project = cloud.project_id(settings.identity.project)
+    seen = [n for n in nets if n["shared"] or n["external"] or n["project_id"] == project]
+    expect(len(seen) <= 1,
+           found=f"{len(seen)} networks are named {fixed.name} ("
+                 + ", ".join(n["id"] for n in seen) + f"): `--network {fixed.name}` is "
+                 "ambiguous",
+           hint="keep the one the instance's port is on: openstack network delete <ID> of "
+                "the other, or stacklab solve --only 9")
 
 
 @check(points=3, title="the external network offers the floating range",

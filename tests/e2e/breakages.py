@@ -290,9 +290,8 @@ BREAKAGES = (
     Breakage(
         "network-created-twice", "extra",
         ADMIN + f"openstack network create --share {S.network.fixed.name}",
-        # no check sees it (09.vmnet_has_its_subnet takes every network of the name); it is
         # in the way of `--network {S.network.fixed.name}` (two matches) and of solve
-        _red(),
+        _red("09.vmnet_has_its_subnet"),
         repaired_by=9),
     Breakage(
         "kernel-image-deleted", "missing",
@@ -305,7 +304,8 @@ BREAKAGES = (
         "rabbitmq-password-from-the-install-guide", "wrong",
         # the install guide's placeholder typed in place of the settings' password
         f"sudo rabbitmqctl change_password {S.rabbitmq.user} RABBIT_PASS >/dev/null",
-        _red("04.services_user_logs_in"),
+        # nova's own connection, made before, stays up: its check is blocked by the login
+        _red("04.services_user_logs_in", "06.nova_reaches_rabbitmq"),
         repaired_by=4),
     Breakage(
         "nova-endpoint-created-twice", "extra",
@@ -347,8 +347,9 @@ BREAKAGES = (
         openstack server remove floating ip {VM} {FIP}
         port=$(openstack port create --network {S.network.fixed.name} {OTHER_PORT} -f value -c id)
         openstack floating ip set --port "$port" {FIP}""",
+        # (lab 14's guest check stays green: only the rule's removal blocks it)
         _red("13.floating_ip_is_associated_with_the_instance", "13.instance_answers_ping",
-             "13.instance_answers_ssh", "14.guest_sees_the_volume"),
+             "13.instance_answers_ssh"),
         repaired_by=13,
         cleanup=PROJECT + f"openstack port delete {OTHER_PORT}"),
     Breakage(

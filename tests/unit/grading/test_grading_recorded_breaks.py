@@ -90,6 +90,14 @@ def image_uploaded_twice(r, s):
     _snapshot(r, again)
 
 
+def network_created_twice(r, s):
+    def again(data):
+        first = _named(data["networks"], s.network.fixed.name)
+        data["networks"].append(dict(first, id="0e0e0e0e-0000-4000-8000-000000000000",
+                                     subnet_ids=[], shared=True))
+    _snapshot(r, again)
+
+
 # (edit the recording, labs, the check it turns red, text in what it found, text in the hint)
 CASES = [
     (mariadb_on_loopback, "3", "03.mariadb_listens_on_all_addresses",
@@ -104,6 +112,8 @@ CASES = [
      "my_ip"),
     (compute_down, "9", "09.every_service_smiles", "nova-compute on cloud-controller: down",
      "restart"),
+    (network_created_twice, "9", "09.vmnet_has_its_subnet", "2 networks are named vmnet",
+     "openstack network delete"),
     (image_queued, "11", "11.image_is_active", "aims-guest is queued", "openstack image create"),
     (image_uploaded_twice, "11", "11.image_is_active",
      "2 images are named aims-guest", "openstack image delete"),
