@@ -16,6 +16,7 @@ from stacklab.solve.profile import load_profile
 
 S = load_settings("container")
 MYSQL_CONF = load_profile(S.host.os).paths["mysql_conf"]
+NOVA_COMPUTE_CONF = load_profile(S.host.os).paths["nova_compute_conf"]
 VG, DISK = S.host.volume_disk.volume_group, S.host.volume_disk.device
 FIP, VM, VOLUME = S.network.floating.first_ip, S.instance.name, S.volume.name
 PROJECT = f"set -a; . ~/{S.identity.rc_file}; set +a; "
@@ -376,4 +377,10 @@ BREAKAGES = (
         do sleep 1; done
         openstack volume delete {VOLUME}
         while openstack volume show {VOLUME} >/dev/null 2>&1; do sleep 1; done"""),
+    Breakage(
+        "virt-type-in-a-second-libvirt-section", "extra",
+        # a second [libvirt] section after the kit's: its value is the one nova reads
+        f"printf '\\n[libvirt]\\nvirt_type = kvm\\n' | sudo tee -a {NOVA_COMPUTE_CONF} >/dev/null",
+        _red("08.nova_compute_uses_qemu"),
+        repaired_by=8),
 )
