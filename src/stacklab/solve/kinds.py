@@ -103,9 +103,13 @@ def ini_kind(spec: dict[str, Any], profile: Profile, lab: int) -> Commands:
             for key, value in options.items():
                 lines.append(f"{key} = {ini_value(value)}")
                 get = f"sudo crudini --get {path} {shlex.quote(section)} {key}"
-                checks.append(f'[ "$({get} 2>/dev/null)" = {shlex.quote(ini_value(value))} ]')
-                if ini_value(value) == "":  # an empty value must still be set
-                    checks[-1] = f"{get} >/dev/null 2>&1 && {checks[-1]}"
+                want = shlex.quote(ini_value(value))
+                # a value not set is '(not set)', never '' (an empty value must be set);
+                # a red check says what it found beside what is wanted (solve --dry-run)
+                where = shlex.quote(f"{path} [{section}] {key} =")
+                shown = shlex.quote(ini_value(value) or "(empty)")
+                checks.append(f'{{ v=$({get} 2>/dev/null) || v="(not set)"; [ "$v" = {want} ] '
+                              f'|| {{ echo {where} "$v," wanted {shown}; false; }}; }}')
         modern.append(heredoc(f"sudo crudini --merge {path}", "\n".join(lines)))
     restart = spec.get("restart") or []
     if len(restart) == 1:
