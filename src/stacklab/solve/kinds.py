@@ -107,7 +107,8 @@ def ini_kind(spec: dict[str, Any], profile: Profile, lab: int) -> Commands:
                 # a value not set is '(not set)', never '' (an empty value must be set);
                 # a red check says what it found beside what is wanted (solve --dry-run)
                 where = shlex.quote(f"{path} [{section}] {key} =")
-                shown = shlex.quote(ini_value(value) or "(empty)")
+                # always in quotes: the value is then a word of its own in the script text
+                shown = "'" + (ini_value(value) or "(empty)").replace("'", "'\\''") + "'"
                 checks.append(f'{{ v=$({get} 2>/dev/null) || v="(not set)"; [ "$v" = {want} ] '
                               f'|| {{ echo {where} "$v," wanted {shown}; false; }}; }}')
         modern.append(heredoc(f"sudo crudini --merge {path}", "\n".join(lines)))
