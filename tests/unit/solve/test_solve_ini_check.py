@@ -1,4 +1,4 @@
-"""An ini step's check, run by bash on a fake crudini: green when every value is as wanted,
+"""An ini or file step's check, run by bash (a fake crudini): green when everything is as wanted,
 and red with one line per value it found otherwise (what `solve --dry-run` shows)."""
 
 from __future__ import annotations
@@ -44,3 +44,20 @@ def test_a_value_not_set_is_red_even_when_an_empty_one_is_wanted(tmp_path):
     code, said = check_on(tmp_path, "[libvirt]\nvirt_type = qemu\n")
     assert code != 0
     assert said == "nova.conf [libvirt] cpu_mode = (not set), wanted (empty)\n"
+
+
+def test_a_file_step_red_shows_the_file_found_beside_the_wanted_one(tmp_path):
+    from stacklab.solve.kinds import file_kind
+
+    install_fake(tmp_path)  # sudo only
+    path = tmp_path / "novarc"
+    spec = {"file": str(path), "content": "export OS_PROJECT_NAME=aimsproj\n", "mode": "600",
+            "sudo": False}
+    check = file_kind(spec, None, 10).check
+    path.write_text("export OS_PROJECT_NAME=admin\n")
+    path.chmod(0o600)
+    red = bash(tmp_path, check)
+    assert red.returncode != 0
+    assert "-export OS_PROJECT_NAME=admin\n+export OS_PROJECT_NAME=aimsproj" in red.stdout
+    path.write_text("export OS_PROJECT_NAME=aimsproj\n")
+    assert bash(tmp_path, check).returncode == 0 and bash(tmp_path, check).stdout == ""
