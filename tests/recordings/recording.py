@@ -17,6 +17,8 @@ what the graders found. Re-record with tests/recordings/record.py (README.md bes
 
 from __future__ import annotations
 
+import ast
+import base64
 import hashlib
 import json
 import operator
@@ -27,7 +29,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from stacklab.grading.prefetch import COLLECTOR
 from stacklab.grading.redact import secret_places
+from stacklab.grading.remote import HERE as REMOTE_PROGRAMS
 from stacklab.hosts.transport import Connection, Exit
 
 HERE = Path(__file__).resolve().parent
@@ -268,6 +272,19 @@ def stdin_key(stdin: str | None) -> str:
     return f"input {hashlib.sha256(stdin.encode()).hexdigest()[:12]} ({first[:60]!r}…)"
 
 
+COLLECTOR_SOURCE = (REMOTE_PROGRAMS / "collector.py").read_text()
+
+
+def collector_commands(command: str, stdin: bytes) -> list[str] | None:
+    """The commands a run's collector program (stacklab.grading.prefetch) asks for, or None
+    when `command` is not that program."""
+    text = stdin.decode(errors="replace")
+    if command != COLLECTOR or not text.startswith(COLLECTOR_SOURCE):
+        return None
+    call = text[len(COLLECTOR_SOURCE):].strip().splitlines()[-1].strip()  # main('{…}')
+    return json.loads(ast.literal_eval(call[len("main("):-1]))["commands"]
+
+
 class ReplayConnection(Connection):
     """Answers each command from a recording, secrets put back from `settings`.
 
@@ -295,6 +312,16 @@ class ReplayConnection(Connection):
         self.misses: list[tuple[str, str | None]] = []
         self._served: dict[tuple[str, str | None], int] = {}
         self._lock = threading.Lock()
+        self.collector_runs = 0
+
+    def collector_reply(self, index: int, command: str) -> dict[str, Any]:
+        answer = self.answer(command)
+        if answer is None or answer.timed_out:
+            return {"i": index, "unanswered": "not recorded"}
+        show = self.redactor.show
+        return {"i": index, "rc": answer.rc, "s": answer.seconds,
+                "out": base64.b64encode(show(answer.stdout).encode()).decode(),
+                "err": base64.b64encode(show(answer.stderr).encode()).decode()}
 
     def key(self, command: str, stdin: bytes) -> tuple[str, str | None]:
         hide = self.redactor.hide
@@ -316,6 +343,12 @@ class ReplayConnection(Connection):
 
     def execute(self, command: str, *, stdin: bytes = b"", timeout: float | None = None,
                 stdout, stderr) -> Exit:
+        collected = collector_commands(command, stdin)
+        if collected is not None:  # the collector: each command answered as if asked alone
+            self.collector_runs += 1
+            for index, asked in enumerate(collected):
+                stdout(json.dumps(self.collector_reply(index, asked)).encode() + b"\n")
+            return Exit(0, 0.0)
         answer = self.answer(command, stdin)
         if answer is None:
             stderr(f"replay: no recording for: {command}\n".encode())

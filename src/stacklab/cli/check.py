@@ -29,6 +29,7 @@ def check(labs: str | None, host_url: str | None, local: bool, as_json: bool,
     The lab, the options and the settings are checked before the lab host is contacted.
     """
     from stacklab.catalog import select
+    from stacklab.grading.prefetch import default_memory
     from stacklab.grading.runner import run_checks
     from stacklab.outputs import table
     from stacklab.progress import record_run
@@ -41,7 +42,7 @@ def check(labs: str | None, host_url: str | None, local: bool, as_json: bool,
     with stopped_by_signals(), \
             console.status(f"checking {len(chosen)} lab(s) on {target.url} …"):
         result = run_checks(target, chosen, timeout=timeout, check_timeout=check_timeout,
-                            include_hidden=False)
+                            include_hidden=False, memory=default_memory())
     if result.status != "ok" and result.connections == 0 and not target.local:
         # no connection was ever opened: one line, not a table of checks never run
         raise NotJudged(f"cannot reach the lab host: {result.reason}", UNREACHABLE_HINT)

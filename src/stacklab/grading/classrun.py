@@ -68,6 +68,7 @@ class _Worker:
 
 def _work(conn: Connection, target: Target, labs: list[int], check_timeout: float,
           include_hidden: bool, connect_timeout: float, host_timeout: float) -> None:
+    from stacklab.grading.prefetch import default_memory
     from stacklab.grading.runner import run_checks
 
     def stop(signum: int, frame: object) -> None:
@@ -79,7 +80,7 @@ def _work(conn: Connection, target: Target, labs: list[int], check_timeout: floa
     try:
         result = run_checks(target, labs, check_timeout=check_timeout,
                             include_hidden=include_hidden, connect_timeout=connect_timeout,
-                            timeout=host_timeout,
+                            timeout=host_timeout, memory=default_memory(),
                             on_result=lambda r: conn.send(("check", r.to_dict())))
         conn.send(("done", result.to_dict()))
     except BaseException as exc:  # reported as the host's error, never a traceback

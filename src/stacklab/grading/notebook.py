@@ -49,12 +49,14 @@ def check_lab(lab: int, target: Target | None = None, *, timeout: float | None =
 
     `client`: the notebook's SSH connection to `target`, used instead of a new one.
     """
+    from stacklab.grading.prefetch import default_memory
     from stacklab.grading.runner import run_checks
     from stacklab.hosts.target import default_target
     from stacklab.progress import record_run
 
     result = run_checks(target or default_target(), [lab], timeout=timeout,
-                        check_timeout=check_timeout, include_hidden=False, client=client)
+                        check_timeout=check_timeout, include_hidden=False, client=client,
+                        memory=default_memory())
     if record:
         record_run(result)
     return LabCheck(lab, result)

@@ -25,6 +25,7 @@ from stacklab.errors import StacklabError
 from stacklab.grading import transport
 from stacklab.grading.control import RunControl
 from stacklab.grading.model import CheckResult, CheckSpec, Outcome, RunResult
+from stacklab.grading.prefetch import CommandMemory, PrefetchingConnection
 from stacklab.hosts.target import Target
 
 if TYPE_CHECKING:
@@ -103,7 +104,8 @@ def run_checks(target: Target, labs: Iterable[int | Lab] | str | None = None, *,
                include_hidden: bool = True,
                on_result: Callable[[CheckResult], None] | None = None,
                connect_timeout: float = CONNECT_TIMEOUT,
-               client: Connection | None = None) -> RunResult:
+               client: Connection | None = None,
+               memory: CommandMemory | None = None) -> RunResult:
     """Run the checks of `labs` (default: all) against `target` and return the result.
 
     `timeout` bounds the whole run, `check_timeout` each check: what they cut short ends in
@@ -115,6 +117,10 @@ def run_checks(target: Target, labs: Iterable[int | Lab] | str | None = None, *,
     `client`: a connection to `target` that is already open (a notebook's): the run
     uses it instead of opening its own, and leaves it open. ``connections`` in the result
     counts only the connections the run opened itself.
+
+    `memory`: where the commands of the last run of these labs are remembered; they are
+    asked of the host at once at the start (:mod:`stacklab.grading.prefetch`), and this
+    run's are remembered for the next.
     """
     chosen = pick(labs)
     numbers = [lab.number for lab in chosen]
@@ -134,13 +140,17 @@ def run_checks(target: Target, labs: Iterable[int | Lab] | str | None = None, *,
                              status=exc.status, reason=exc.reason,
                              duration=time.monotonic() - started)
     opened_before = client.connections_opened if borrowed else 0
-    spec, host = transport.host_for(target, client)
+    key = CommandMemory.key(target.kind, numbers, include_hidden)
+    prefetching = PrefetchingConnection(client, memory.commands(key)) if memory else None
+    spec, host = transport.host_for(target, prefetching or client)
     try:
         result = run_on_host(host, spec, chosen, name=target.name, url=target.url,
                              kind=target.kind, control=control)
     finally:
         if not borrowed:
             client.close()
+    if memory and prefetching and result.status in ("ok", "incomplete"):
+        memory.remember(key, prefetching.asked)
     connections = client.connections_opened - opened_before
     return replace(result, duration=time.monotonic() - started, connections=connections)
 
