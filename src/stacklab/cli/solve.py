@@ -14,6 +14,7 @@ from stacklab.errors import StacklabError
 from stacklab.grading.redact import redact
 from stacklab.hosts.target import Target, read_lab_state
 from stacklab.settings import load_settings
+from stacklab.solve.ahead import jobs_from_env
 from stacklab.solve.catalog import load
 from stacklab.solve.credentials import rc_files
 from stacklab.solve.display import RichReporter, summary_table
@@ -128,7 +129,8 @@ def run(solutions: list[LabSolution], target: Target, credentials: dict[str, str
         reporter = RichReporter(console, solutions)
         try:
             report = Runner(transport, log, credentials=credentials, reporter=reporter,
-                            confirm=asker(yes, reporter)).run(solutions)
+                            confirm=asker(yes, reporter),
+                            ahead=jobs_from_env()).run(solutions)
         finally:
             reporter.stop()
             transport.close()

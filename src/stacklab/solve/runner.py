@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from stacklab.errors import StacklabError
+from stacklab.solve.ahead import ChecksAhead
 from stacklab.solve.log import RunLog
 from stacklab.solve.model import LabSolution, Outcome, Step
 from stacklab.solve.transport import Result, Transport
@@ -94,8 +95,12 @@ class Runner:
                  reporter: Reporter | None = None,
                  sleep: Callable[[float], None] = time.sleep,
                  clock: Callable[[], float] = time.monotonic,
-                 confirm: Callable[[Step, str], bool] = refuse) -> None:
+                 confirm: Callable[[Step, str], bool] = refuse,
+                 ahead: int = 0) -> None:
+        """`ahead`: run up to that many steps' checks side by side before the steps need
+        them, until the first step changes something (stacklab.solve.ahead); 0: none."""
         self.transport = transport
+        self.ahead = ahead
         self.confirm = confirm
         self.log = log
         self.credentials = credentials or {}
@@ -107,22 +112,35 @@ class Runner:
         report = RunReport()
         self.log.write(f"solve on {self.transport.description}: labs "
                        + ", ".join(str(s.lab.number) for s in solutions))
-        for solution in solutions:
-            started = self.clock()
-            self.reporter.lab_started(solution)
-            self.log.write(f"=== lab {solution.lab.number}: {solution.lab.title}")
-            for step in solution.steps:
-                report.results.append(self.run_step(solution, step))
-            report.lab_seconds[solution.lab.number] = self.clock() - started
-            self.reporter.lab_finished(solution, report.lab_seconds[solution.lab.number])
+        ahead = ChecksAhead([s for sol in solutions for s in sol.steps], self.check_quietly,
+                            jobs=self.ahead) if self.ahead else None
+        try:
+            for solution in solutions:
+                started = self.clock()
+                self.reporter.lab_started(solution)
+                self.log.write(f"=== lab {solution.lab.number}: {solution.lab.title}")
+                for step in solution.steps:
+                    report.results.append(self.run_step(solution, step, ahead))
+                report.lab_seconds[solution.lab.number] = self.clock() - started
+                self.reporter.lab_finished(solution, report.lab_seconds[solution.lab.number])
+        finally:
+            if ahead:
+                ahead.stop()
         return report
 
-    def run_step(self, solution: LabSolution, step: Step) -> StepResult:
+    def run_step(self, solution: LabSolution, step: Step,
+                 ahead: ChecksAhead | None = None) -> StepResult:
         started = self.clock()
         self.log.write(f"=== step {step.id}: {step.title}")
         self.reporter.step_started(step, "check")
-        if self.execute(step, "check", step.check, CHECK_TIMEOUT).ok:
+        early = ahead.take(step) if ahead else None
+        if early is not None:
+            self.log.command(f"{step.id} check (run ahead)", step.check, early.exit_code,
+                             early.seconds, early.output)
+        if (early or self.execute(step, "check", step.check, CHECK_TIMEOUT)).ok:
             return self.finish(step, Outcome.NO_CHANGE, started)
+        if ahead:
+            ahead.stop()  # this step changes the host: later checks must see it
         self.ask(solution, step)
         for command in step.apply:
             self.reporter.step_started(step, "apply")
@@ -177,6 +195,10 @@ class Runner:
         if step.timeout:
             return f"check still fails {step.timeout:.0f}s after it was applied"
         return "check still fails after it was applied"
+
+    def check_quietly(self, step: Step) -> Result:
+        """`step`'s check, not logged (ChecksAhead: logged when its step takes it)."""
+        return self.transport.run(self.script(step, step.check), timeout=CHECK_TIMEOUT)
 
     def execute(self, step: Step, role: str, command: str, timeout: float) -> Result:
         result = self.transport.run(self.script(step, command), timeout=timeout)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import re
 import shlex
+import threading
 import time
 from importlib import resources
 
@@ -88,11 +89,16 @@ class Zygote:
         self.checked = 0.0
         self.broken = False  # it failed to start: the real CLI for the rest of the run
         self.note = ""
+        self._lock = threading.Lock()  # checks run ahead ask from several threads
 
     def prelude_for(self, script: str) -> str:
         """The function to put before `script` ("" when it calls no `openstack`)."""
         if self.broken or not USES_OPENSTACK.search(script):
             return ""
+        with self._lock:
+            return self._prelude()
+
+    def _prelude(self) -> str:
         if self.directory is None or time.monotonic() - self.checked > self.idle / 2:
             self.ensure()
         if self.directory is None:
