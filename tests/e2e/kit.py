@@ -89,10 +89,11 @@ class LabHost:
         self.all_checks: set[str] = set()  # every check of labs 3-14 a run reported
         self.cases: list[CaseRun] = []  # the break-and-repair cases, in order
 
-    def stacklab(self, *args: str, timeout: float = 1800) -> Result:
+    def stacklab(self, *args: str, timeout: float = 1800,
+                 env: dict[str, str] | None = None) -> Result:
         started = time.monotonic()
         proc = subprocess.run([sys.executable, "-m", "stacklab", *args], cwd=KIT,
-                              env=self.env, capture_output=True, text=True, timeout=timeout,
+                              env={**self.env, **(env or {})}, capture_output=True, text=True, timeout=timeout,
                               stdin=subprocess.DEVNULL, check=False)
         return Result(proc.returncode, proc.stdout + proc.stderr, time.monotonic() - started)
 
@@ -126,8 +127,9 @@ class LabHost:
     def solve(self, *args: str, timeout: float = 1800) -> Result:
         return self.stacklab("solve", *args, timeout=timeout)
 
-    def check(self, labs: str = "all") -> tuple[Result, Done]:
-        result = self.stacklab("check", labs, "--json", timeout=900)
+    def check(self, labs: str = "all", env: dict[str, str] | None = None
+              ) -> tuple[Result, Done]:
+        result = self.stacklab("check", labs, "--json", timeout=900, env=env)
         try:
             data = json.loads(result.out[result.out.index("{"):])
         except ValueError as exc:

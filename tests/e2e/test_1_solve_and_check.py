@@ -80,6 +80,23 @@ def test_a_full_check_is_green(solved: LabHost):
     assert not done.red, failing(done)
 
 
+def test_a_check_asking_the_host_at_once_judges_as_one_asking_in_turn(solved: LabHost):
+    """The collector (stacklab.grading.prefetch) changes how the graders' commands reach
+    the host, never a verdict: with the commands the last run asked prefetched, and with
+    every command in its turn (STACKLAB_PREFETCH=0), each check ends the same."""
+    solved.check("3-14")  # the runs before this one taught it the commands
+    live_result, live = solved.check("3-14", env={"STACKLAB_PREFETCH": "0"})
+    fast_result, fast = solved.check("3-14")
+    solved.timings.add("full check 3-14, every command in its turn", live_result.seconds)
+    solved.timings.add("full check 3-14, commands asked at once", fast_result.seconds)
+
+    def verdicts(done):
+        return {k: (c["status"], c["points"]) for k, c in done.checks.items()}
+
+    assert verdicts(fast) == verdicts(live)
+    assert not fast.red, failing(fast)
+
+
 RECORD_ENV = "STACKLAB_E2E_RECORD"  # a file to write the recording to (re-recording)
 
 

@@ -140,7 +140,9 @@ def test_order_within_labs(debian_solutions):
               ("13-host-key", "13-reachable"),
               ("14-create", "14-attach"), ("14-attach", "14-in-guest"),
               ("08-libvirt-in-container", "08-running"),
-              ("09-provider-uplink", "09-running"), ("10-implied-admin-allowed", "10-role")]
+              ("09-provider-uplink", "09-running"), ("10-implied-admin-allowed", "10-role"),
+              # the agents' first calls are lost unless the server listens before they start
+              ("09-server-running", "09-running")]
     for first, then in before:
         assert index(sols, first) < index(sols, then), f"{first} must come before {then}"
     for sol in sols:  # a lab installs its packages before it configures or starts them
