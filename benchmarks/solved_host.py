@@ -50,7 +50,7 @@ def timed(argv: list[str], env: dict[str, str]) -> tuple[float, float, str]:
 
 
 def verdicts(stdout: str) -> dict[str, str]:
-    return {c["key"]: c["status"] for c in json.loads(stdout)["checks"]}
+    return {f"{c['lab']:02d}.{c['id']}": c["status"] for c in json.loads(stdout)["checks"]}
 
 
 def outcomes(stdout: str) -> list[str]:

@@ -149,13 +149,18 @@ class CommandMemory:
 
     def commands(self, key: str) -> list[str]:
         """The commands to ask first, slowest first (so they start first)."""
-        entry = self._load().get(key) or {}
+        entry = self._load()[0].get(key) or {}
         return sorted(entry, key=lambda c: -float(entry[c]))
 
-    def remember(self, key: str, asked: dict[str, float]) -> None:
-        runs = self._load()
+    def snapshot(self, key: str) -> bool:
+        """Whether the last run of these labs read OpenStack (start it before pytest)."""
+        return key in self._load()[1]
+
+    def remember(self, key: str, asked: dict[str, float], *, snapshot: bool = False) -> None:
+        runs, snapshots = self._load()
         runs[key] = {c: round(s, 3) for c, s in asked.items()}
-        document = {"graders": graders_digest(), "runs": runs}
+        snapshots = sorted(set(snapshots) - {key} | ({key} if snapshot else set()))
+        document = {"graders": graders_digest(), "runs": runs, "snapshot": snapshots}
         with contextlib.suppress(OSError):  # a cache: a run never fails for it
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             fd, name = tempfile.mkstemp(dir=self.path.parent, prefix=".grader-commands-")
@@ -163,15 +168,16 @@ class CommandMemory:
                 json.dump(document, handle, indent=0)
             os.replace(name, self.path)
 
-    def _load(self) -> dict[str, dict[str, float]]:
+    def _load(self) -> tuple[dict[str, dict[str, float]], list[str]]:
         try:
             document = json.loads(self.path.read_text())
         except (OSError, ValueError):
-            return {}
+            return {}, []
         if not isinstance(document, dict) or document.get("graders") != graders_digest():
-            return {}
-        runs = document.get("runs")
-        return runs if isinstance(runs, dict) else {}
+            return {}, []
+        runs, snapshots = document.get("runs"), document.get("snapshot")
+        return (runs if isinstance(runs, dict) else {},
+                snapshots if isinstance(snapshots, list) else [])
 
 
 _DIGEST: str | None = None

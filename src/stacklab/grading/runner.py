@@ -145,24 +145,35 @@ def run_checks(target: Target, labs: Iterable[int | Lab] | str | None = None, *,
     spec, host = transport.host_for(target, prefetching or client)
     try:
         result = run_on_host(host, spec, chosen, name=target.name, url=target.url,
-                             kind=target.kind, control=control)
+                             kind=target.kind, control=control,
+                             snapshot_first=bool(memory and memory.snapshot(key)))
     finally:
         if not borrowed:
             client.close()
     if memory and prefetching and result.status in ("ok", "incomplete"):
-        memory.remember(key, prefetching.asked)
+        from stacklab.grading.resources import cloud
+
+        memory.remember(key, prefetching.asked, snapshot=cloud.started(host))
     connections = client.connections_opened - opened_before
     return replace(result, duration=time.monotonic() - started, connections=connections)
 
 
 def run_on_host(host, spec: str, labs: list[Lab], *, name: str, url: str, kind: str,
-                control: RunControl) -> RunResult:
-    """Run the grader modules of `labs` with `host` (a testinfra host) as the lab host."""
+                control: RunControl, snapshot_first: bool = False) -> RunResult:
+    """Run the grader modules of `labs` with `host` (a testinfra host) as the lab host.
+
+    `snapshot_first`: start reading OpenStack before pytest starts (the last run of these
+    labs read it), not once pytest has collected the checks (half a second later)."""
     from stacklab.grading.resources import cloud, forget
 
     transport.register(spec, host)
     forget(host)
     cloud.forget(host)
+    if snapshot_first:
+        from stacklab.settings import cached_settings
+
+        with contextlib.suppress(StacklabError):  # bad settings: the fixture says why
+            cloud.start_snapshot(host, cached_settings(kind), control.deadline)
     numbers = [lab.number for lab in labs]
     control.report_labs = frozenset(numbers)
     # a check needs only checks of its own or earlier labs: their modules are enough

@@ -178,3 +178,39 @@ def test_the_collector_runs_commands_side_by_side(tmp_path):
     connection = PrefetchingConnection(LocalConnection(), commands)
     assert [connection.run(c).stdout.strip() for c in commands] == ["6"] * 6
     assert connection.hits == 6
+
+
+def test_a_run_that_read_openstack_reads_it_first_next_time(recording, tmp_path,
+                                                           monkeypatch):
+    """run_checks with a memory: the first run learns the commands and that it read
+    OpenStack; the next starts the snapshot before pytest and prefetches the commands,
+    and judges as the first."""
+    from stacklab.grading import runner
+    from stacklab.grading.runner import run_checks
+    from stacklab.hosts.target import Target
+
+    first_asks: list[bool] = []
+    run_on_host = runner.run_on_host
+
+    def spy(*args, snapshot_first=False, **kwargs):
+        first_asks.append(snapshot_first)
+        return run_on_host(*args, snapshot_first=snapshot_first, **kwargs)
+
+    monkeypatch.setattr(runner, "run_on_host", spy)
+
+    settings = load_settings(recording.provider)
+    memory = CommandMemory(tmp_path / "grader-commands.json")
+    target = Target(hostname="replayed", kind=recording.provider)
+    labs = recording.about["labs"]
+    first = ReplayConnection(recording, settings)
+    learned = run_checks(target, labs, client=first, memory=memory)
+    key = CommandMemory.key(recording.provider, learned.labs, True)
+    assert memory.snapshot(key) and len(memory.commands(key)) >= 20
+    second = ReplayConnection(recording, settings)
+    again = run_checks(target, labs, client=second, memory=memory)
+    assert verdicts(again) == verdicts(learned)
+    assert second.collector_runs == 1 and second.misses == []
+    assert first_asks == [False, True]  # learned, then OpenStack read before pytest
+    only_mysql = ReplayConnection(recording, settings)
+    run_checks(target, "3", client=only_mysql, memory=memory)
+    assert not memory.snapshot(CommandMemory.key(recording.provider, [3], True))

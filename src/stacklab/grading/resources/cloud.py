@@ -54,6 +54,11 @@ def forget(host) -> None:
     host.__dict__.pop(_PENDING, None)
 
 
+def started(host) -> bool:
+    """Whether this run started reading OpenStack on `host`."""
+    return _PENDING in host.__dict__
+
+
 def snapshot(host, settings, until: float | None = None) -> Cloud:
     pending, stop = start_snapshot(host, settings, until)
     try:
