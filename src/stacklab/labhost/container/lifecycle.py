@@ -14,7 +14,7 @@ from pathlib import Path
 from stacklab.errors import StacklabError
 from stacklab.hosts.target import Target, clear_lab_state, read_lab_state, write_lab_state
 from stacklab.labhost import guest, overlay
-from stacklab.labhost.container import cgroups, disk, keys, netsysfs, network, nspawn, ready
+from stacklab.labhost.container import cgroups, disk, keys, netsysfs, network, nspawn, ready, rootfs
 from stacklab.labhost.container.naming import Names, default_name
 from stacklab.labhost.container.state import Instance
 from stacklab.labhost.steps import Steps
@@ -80,6 +80,7 @@ def up(settings: Settings | None = None, *, name: str | None = None,
             inst.overlay = str(root)
             inst.save(names.state)
             keys.authorize(root, s.host.user, key.with_suffix(".pub"))
+            rootfs.no_initramfs_updates(root)
             host_key = keys.install_host_key(names.folder, root)  # pinned: see hosts.hostkeys
             guest.install(box.guest, root)
             inst.loop_device = disk.attach(names.disk, s.host.volume_disk.size_gb)
