@@ -178,11 +178,21 @@ CLIENT_FAULT_TYPES = {"ValueError", "KeyError", "AttributeError", "TypeError", "
 CLIENT_FAULT_TRIES = 2  # a fault of the client's own is tried again twice, not until LIMIT
 
 
+def _names(exc):
+    return {c.__name__ for c in type(exc).__mro__}
+
+
+def client_fault(exc):
+    """True when the client failed before any answer was read: a fault of the program, not
+    of the host (nothing was found out)."""
+    return bool(_names(exc) & CLIENT_FAULT_TYPES)
+
+
 def unanswered(exc):
     """True when `exc` means the API gave no answer (timeout, lost connection, 502/503/504);
     False for an answer: a status such as 401, 404 or 500, or a refused connection (nothing
     listens: the service is not running)."""
-    names = {c.__name__ for c in type(exc).__mro__}
+    names = _names(exc)
     text = str(exc)
     if names & NO_ANSWER_TYPES or "timed out" in text:
         return True
@@ -191,9 +201,7 @@ def unanswered(exc):
         return status in NO_ANSWER_STATUS
     if names & {"ConnectFailure", "ConnectionError", "UnknownConnectionError"}:
         return "refused" not in text.lower()
-    # the client failed before any answer was read (a fault of the program, not of the
-    # host): nothing was found out
-    return bool(names & CLIENT_FAULT_TYPES)
+    return client_fault(exc)
 
 
 def _left(deadline):
@@ -209,7 +217,7 @@ def _attempt(call, deadline):
             return call(), None, False
         except Exception as exc:
             silent = unanswered(exc)
-            faults += {c.__name__ for c in type(exc).__mro__} & CLIENT_FAULT_TYPES != set()
+            faults += client_fault(exc)
             if (not silent or deadline is None or _left(deadline) < RETRY_PAUSE * 2
                     or faults > CLIENT_FAULT_TRIES):
                 return None, exc, silent
