@@ -4,9 +4,11 @@ A no-change run (the host is already where the labs leave it) spends its time on
 one after another. Checks only read, so while no step has changed anything, a check run
 earlier, beside others, says what it would say now. :class:`ChecksAhead` starts the checks
 of all the run's steps at once (``jobs`` at a time, in the steps' order, each on its own
-channel of the run's connection) and hands each result to its step; the first step that
-changes the host ends it (:meth:`stop`): checks not started yet are dropped, results not
-taken yet are thrown away, and every later check runs live, after the change it may see.
+channel of the run's connection) and hands each result to its step. A green result is the
+step's; a red one is checked again in its turn (a check that times something may have met
+a host busy with the others). The first step that changes the host ends it (:meth:`stop`):
+checks not started yet are dropped, results not taken yet are thrown away, and every later
+check runs live, after the change it may see.
 """
 
 from __future__ import annotations

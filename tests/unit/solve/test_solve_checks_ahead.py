@@ -84,6 +84,29 @@ def test_after_a_step_changes_the_host_later_checks_run_live_after_it(tmp_path):
     assert undone <= set(host.applied)
 
 
+def test_a_check_red_beside_others_is_checked_again_in_its_turn(tmp_path):
+    """13-reachable (a ping and an ssh into a guest) was red once among checks run ahead
+    and green alone a moment later: a second solve then said it changed the host."""
+    sols = solutions(4)
+
+    class BusyOnce(FakeHost):
+        reds = {"check 03-1"}
+
+        def run(self, script, *, timeout=None):
+            if script in self.reds:
+                self.reds.discard(script)
+                return Result(1, "no answer within 2 s", 2.0)
+            return super().run(script, timeout=timeout)
+
+    host = BusyOnce(sols)
+    host.applied = [c for sol in sols for s in sol.steps for c in s.apply]
+    report = run(host, tmp_path, sols)
+    assert [r.outcome for r in report.results] == [Outcome.NO_CHANGE] * 4
+    log = (tmp_path / "solve.log").read_text()
+    assert log.count("03-1 check") == 2 and log.count("check (run ahead)") == 4
+    assert host.scripts.count("check 04-1") == 1  # later steps keep their results
+
+
 def test_without_ahead_each_check_runs_in_its_turn(tmp_path):
     sols = solutions(4)
 
