@@ -93,8 +93,9 @@ class LabHost:
                  env: dict[str, str] | None = None) -> Result:
         started = time.monotonic()
         proc = subprocess.run([sys.executable, "-m", "stacklab", *args], cwd=KIT,
-                              env={**self.env, **(env or {})}, capture_output=True, text=True, timeout=timeout,
-                              stdin=subprocess.DEVNULL, check=False)
+                              env={**self.env, **(env or {})}, capture_output=True,
+                              text=True, timeout=timeout, stdin=subprocess.DEVNULL,
+                              check=False)
         return Result(proc.returncode, proc.stdout + proc.stderr, time.monotonic() - started)
 
     @property

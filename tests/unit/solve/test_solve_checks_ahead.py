@@ -90,7 +90,9 @@ def test_a_check_red_beside_others_is_checked_again_in_its_turn(tmp_path):
     sols = solutions(4)
 
     class BusyOnce(FakeHost):
-        reds = {"check 03-1"}
+        def __post_init__(self) -> None:
+            super().__post_init__()
+            self.reds = {"check 03-1"}
 
         def run(self, script, *, timeout=None):
             if script in self.reds:
