@@ -147,14 +147,18 @@ class CommandMemory:
     def key(kind: str, labs: list[int], include_hidden: bool) -> str:
         return f"{kind}:{max(labs)}:{'all' if include_hidden else 'visible'}"
 
+    def recall(self, key: str) -> tuple[list[str], bool]:
+        """(the commands to ask first, slowest first so they start first; whether the last
+        run of these labs read OpenStack), from one read of the file."""
+        runs, snapshots = self._load()
+        entry = runs.get(key) or {}
+        return sorted(entry, key=lambda c: -float(entry[c])), key in snapshots
+
     def commands(self, key: str) -> list[str]:
-        """The commands to ask first, slowest first (so they start first)."""
-        entry = self._load()[0].get(key) or {}
-        return sorted(entry, key=lambda c: -float(entry[c]))
+        return self.recall(key)[0]
 
     def snapshot(self, key: str) -> bool:
-        """Whether the last run of these labs read OpenStack (start it before pytest)."""
-        return key in self._load()[1]
+        return self.recall(key)[1]
 
     def remember(self, key: str, asked: dict[str, float], *, snapshot: bool = False) -> None:
         runs, snapshots = self._load()

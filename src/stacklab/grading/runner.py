@@ -141,12 +141,13 @@ def run_checks(target: Target, labs: Iterable[int | Lab] | str | None = None, *,
                              duration=time.monotonic() - started)
     opened_before = client.connections_opened if borrowed else 0
     key = CommandMemory.key(target.kind, numbers, include_hidden)
-    prefetching = PrefetchingConnection(client, memory.commands(key)) if memory else None
+    commands, snapshot_first = memory.recall(key) if memory else ([], False)
+    prefetching = PrefetchingConnection(client, commands) if memory else None
     spec, host = transport.host_for(target, prefetching or client)
     try:
         result = run_on_host(host, spec, chosen, name=target.name, url=target.url,
                              kind=target.kind, control=control,
-                             snapshot_first=bool(memory and memory.snapshot(key)))
+                             snapshot_first=snapshot_first)
     finally:
         if not borrowed:
             client.close()
