@@ -165,6 +165,26 @@ def test_a_guest_sshd_that_drops_connections_under_load_is_an_error(solved, grad
     assert ssh.status == "error" and "Connection reset by peer, 3 times" in ssh.found
 
 
+def test_a_guest_sshd_too_slow_to_send_its_banner_is_an_error(solved, grade, monkeypatch):
+    """TCP is answered by the guest's kernel; a TCG guest under 30 graders may not send the
+    sshd banner within ConnectTimeout: no verdict on the guest (seen in CI's class run)."""
+    from stacklab.grading.resources import guest
+
+    monkeypatch.setattr(guest, "RETRY_PAUSES", (0.0, 0.0))
+    solved.guest_ssh_error = "Connection timed out during banner exchange"
+    result = grade(solved)
+    _no_failure(result)
+    ssh = by_key(result)["13.instance_answers_ssh"]
+    assert ssh.status == "error" and "banner exchange, 3 times" in ssh.found
+
+
+def test_a_guest_whose_port_22_does_not_answer_is_still_failed(solved, grade):
+    """No SYN-ACK at all (a rule dropping tcp/22) is an answer: failed, not busy."""
+    solved.guest_ssh_error = "ssh: connect to host 172.16.4.224 port 22: Connection timed out"
+    ssh = by_key(grade(solved))["13.instance_answers_ssh"]
+    assert ssh.status in ("failed", "blocked") and "Connection timed out" in ssh.found
+
+
 def test_a_guest_that_refuses_the_key_is_still_failed(solved, grade):
     solved.guest_ssh_error = "ubuntu@172.16.4.224: Permission denied (publickey)."
     ssh = by_key(grade(solved))["13.instance_answers_ssh"]

@@ -3,6 +3,7 @@ address from inside the router's network namespace when the floating IP does not
 
 from __future__ import annotations
 
+import random
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -17,10 +18,11 @@ if TYPE_CHECKING:
 # that folder only when it reads the user's own config); the same under sudo for root.
 SSH_OPTIONS = ("-F /dev/null -o BatchMode=yes -o StrictHostKeyChecking=no "
                "-o UserKnownHostsFile=/dev/null -o ConnectTimeout=8 -o LogLevel=ERROR")
-# A small guest's sshd (dropbear) drops connections beyond a few not yet logged in: under a
-# class run's load that is no answer about the guest, so ssh is tried again, then an error.
+# A small guest's sshd (dropbear) drops connections beyond a few not yet logged in, or takes
+# one and is too slow to send its banner (a TCG guest, 30 graders at once): under a class
+# run's load that is no answer about the guest, so ssh is tried again, then an error.
 BUSY = ("kex_exchange_identification", "Connection reset by peer",
-        "Connection closed by remote host")
+        "Connection closed by remote host", "Connection timed out during banner exchange")
 RETRY_PAUSES = (0.5, 1.5, 3.0)
 ROUTER_INTERFACES = ("network:router_interface", "network:router_interface_distributed",
                      "network:ha_router_replicated_interface")
@@ -76,11 +78,12 @@ def ssh(host: Any, address: str, user: str, key_name: str, command: str,
             if out.rc != 255 or not any(mark in reason for mark in BUSY):
                 return Answer(False, reason)
             if pause is not None:
-                time.sleep(pause)
+                # spread: graders that met a busy guest together do not all come back together
+                time.sleep(pause * random.uniform(1.0, 2.0))
         raise CheckError(f"ssh {user}@{address}: {reason}, {len(RETRY_PAUSES) + 1} times: the "
-                         "guest's sshd took the connection and dropped it before the key "
-                         "exchange (it limits connections not yet logged in, e.g. when many "
-                         "graders ask at once)")
+                         "guest's sshd took the connection but dropped it or did not "
+                         "answer before the key exchange (it limits connections not yet logged "
+                         "in, and a slow guest answers late when many graders ask at once)")
     return memo(host, f"guest:{namespace}:{address}:{user}:{key_name}:{command}", read)
 
 
