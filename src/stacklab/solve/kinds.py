@@ -94,22 +94,44 @@ def resolve_packages(value: Any, profile: Profile, lab: int) -> list[str]:
                         f"'standin:NAME', not {value!r}")
 
 
+# A file is read once (each crudini is a Python start, ~0.1 s with sudo; nova.conf has 36
+# options): crudini prints it as "[ section ] key = value" lines ("[ section ] key" when
+# empty, "[ section ]" when it has none), and each option is found there as `crudini --get
+# FILE SECTION KEY` finds it: the key's case ignored, the last one read, a key missing from
+# a section that is there read from DEFAULT. tests/unit/solve/test_solve_ini_check.py holds
+# the two side by side.
+INI_GET = """ini_get() {
+  printf '%s\\n' "$ini" | awk -v s="$1" -v k="$2" '
+    BEGIN { k = tolower(k); there = s == "DEFAULT" }
+    substr($0, 1, 2) == "[ " && (at = index($0, " ]")) {
+      sec = substr($0, 3, at - 3); rest = substr($0, at + 3); eq = index(rest, " = ")
+      if (sec == s) there = 1
+      name = eq ? substr(rest, 1, eq - 1) : rest; value = eq ? substr(rest, eq + 3) : ""
+      if (tolower(name) != k) next
+      if (sec == s) { own = value; has_own = 1 }
+      else if (sec == "DEFAULT") { def = value; has_def = 1 }
+    }
+    END { if (has_own) print own; else if (there && has_def) print def; else exit 1 }'
+}"""
+
+
 def ini_kind(spec: dict[str, Any], profile: Profile, lab: int) -> Commands:
-    modern, checks = [], []
+    modern, checks = [], [INI_GET]
     for path, sections in spec["ini"].items():
         lines = []
+        checks.append(f"ini=$(sudo crudini --get --format=lines {path} 2>/dev/null) || ini=")
         for section, options in sections.items():
             lines.append(f"[{section}]")
             for key, value in options.items():
                 lines.append(f"{key} = {ini_value(value)}")
-                get = f"sudo crudini --get {path} {shlex.quote(section)} {key}"
+                get = f"ini_get {shlex.quote(section)} {key}"
                 want = shlex.quote(ini_value(value))
                 # a value not set is '(not set)', never '' (an empty value must be set);
                 # a red check says what it found beside what is wanted (solve --dry-run)
                 where = shlex.quote(f"{path} [{section}] {key} =")
                 # always in quotes: the value is then a word of its own in the script text
                 shown = "'" + (ini_value(value) or "(empty)").replace("'", "'\\''") + "'"
-                checks.append(f'{{ v=$({get} 2>/dev/null) || v="(not set)"; [ "$v" = {want} ] '
+                checks.append(f'{{ v=$({get}) || v="(not set)"; [ "$v" = {want} ] '
                               f'|| {{ echo {where} "$v," wanted {shown}; false; }}; }}')
         modern.append(heredoc(f"sudo crudini --merge {path}", "\n".join(lines)))
     restart = spec.get("restart") or []
@@ -121,7 +143,7 @@ def ini_kind(spec: dict[str, Any], profile: Profile, lab: int) -> Commands:
         # the folder away (nova-scheduler then fails to start: seen in a learner notebook).
         modern.append("for unit in " + " ".join(restart) + "; do\n"
                       '  sudo systemctl restart "$unit"\ndone')
-    return Commands(modern, " &&\n".join(checks), list(modern))
+    return Commands(modern, checks[0] + "\n" + " &&\n".join(checks[1:]), list(modern))
 
 
 def file_kind(spec: dict[str, Any], profile: Profile, lab: int) -> Commands:

@@ -87,8 +87,8 @@ def test_settings_values_flow_into_the_commands(tmp_path):
     assert "--floating-ip-address 172.16.4.200" in by_id(sols, "13-allocate").apply[0]
     assert "learner7" in by_id(sols, "10-user").apply[0]
     assert "--bootstrap-region-id Luxembourg" in by_id(sols, "05-keystone-bootstrap").apply[0]
-    assert "v=$(sudo crudini --get /etc/nova/nova.conf placement region_name 2>/dev/null) "\
-           "|| v=\"(not set)\"; [ \"$v\" = Luxembourg ]" in by_id(sols, "06-nova-conf").check
+    assert "v=$(ini_get placement region_name) || v=\"(not set)\"; [ \"$v\" = Luxembourg ]" \
+        in by_id(sols, "06-nova-conf").check
 
 
 def test_debian_pitfalls_are_fixed_explicitly(debian_solutions, container_settings):

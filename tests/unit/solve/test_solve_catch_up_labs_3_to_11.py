@@ -38,11 +38,9 @@ def options(*paths):
     found.read(paths)
     return found
 
-if cmd == "crudini" and argv[0] == "--get":
-    try:
-        print(options(argv[1]).get(argv[2], argv[3]))
-    except configparser.Error:
-        sys.exit(1)
+if cmd == "crudini" and argv[0] == "--get":  # the real one (the test extra's) reads
+    real = os.path.join(os.path.dirname(sys.executable), "crudini")
+    os.execv(real, [real, *argv])
 elif cmd == "crudini" and argv[0] == "--merge":
     ini = options(argv[1])
     before = {s: dict(ini[s]) for s in ini.sections()}
