@@ -112,6 +112,8 @@ def build_step(raw: dict[str, Any], lab: Lab, ctx: dict[str, Any], profile: Prof
     if "keystone" in spec:
         spec["keystone"] = {"region": settings.openstack.region,
                             "password": settings.openstack.service_password,
+                            "sql": f"mysql -ukeystone -p'{settings.mysql.service_password}' "
+                                   f"-h {settings.db_host} keystone",
                             **spec["keystone"]}
         spec.setdefault("credentials", "admin")
     made = kinds.expand(spec, profile, lab.number)

@@ -191,7 +191,24 @@ def endpoint_row(e):
     return {**e, "Service Name": s["Name"], "Service Type": s["Type"]}
 
 what = words[:2]
-if what == ["service", "list"]:
+if os.environ.get("FAKE_COMMAND") == "mysql":
+    # Keystone's tables as an identity step's check reads them (kinds.keystone_kind)
+    import re
+    sql = argv[argv.index("-Nse") + 1]
+    if "FROM assignment" in sql:
+        print("admin\nservice")
+    elif sql.endswith("FROM service s"):
+        for s in cloud["services"]:
+            print(f"{s['ID']}\t{s['Name']}\t{s['Type']}")
+    elif "FROM endpoint e" in sql:
+        name, region = re.search(r"= '([^']+)' AND e.region_id = '([^']+)'", sql).groups()
+        ids = {s["ID"] for s in cloud["services"] if s["Name"] == name}
+        for e in cloud["endpoints"]:
+            if e["service"] in ids and e["Region"] == region:
+                print(f"{e['Interface']}\t{e['URL']}")
+    else:
+        fail("fake mysql: unexpected " + sql)
+elif what == ["service", "list"]:
     rows("service", cloud["services"])
 elif what == ["service", "create"]:
     cloud["services"].append({"ID": new_id("s"), "Name": opt("--name"), "Type": words[2]})
@@ -276,7 +293,7 @@ else:
 
 @pytest.fixture
 def cloud(tmp_path):
-    return install_fake(tmp_path, FAKE_OPENSTACK)
+    return install_fake(tmp_path, FAKE_OPENSTACK, "openstack", "mysql")
 
 
 def state(cloud: Path, **data) -> None:
