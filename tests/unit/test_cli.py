@@ -18,7 +18,9 @@ DESIGN_COMMANDS = ["labs", "check", "grade", "solve", "notebooks", "up", "down",
 
 
 def leaf_paths(group: click.Group, prefix: tuple[str, ...] = ()):
-    for name, command in group.commands.items():
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
         yield (*prefix, name)
         if isinstance(command, click.Group):
             yield from leaf_paths(command, (*prefix, name))
