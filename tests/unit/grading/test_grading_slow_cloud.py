@@ -152,30 +152,23 @@ def test_a_broker_that_does_not_answer_is_no_verdict_on_the_user():
     assert "did not answer within 0.3 s" in answer["detail"]
 
 
-def test_a_guest_sshd_that_drops_connections_under_load_is_an_error(solved, grade, monkeypatch):
-    """A small guest's sshd drops connections beyond a few not yet logged in (30 graders at
-    once): ssh is tried again, and a guest that keeps dropping them is no verdict."""
+@pytest.mark.parametrize("said", [
+    # dropped beyond a few connections not yet logged in (30 graders at once)
+    "kex_exchange_identification: read: Connection reset by peer",
+    # TCP answered by the guest's kernel, the banner not sent within ConnectTimeout by a TCG
+    # guest under 30 graders (seen in CI's class run)
+    "Connection timed out during banner exchange"])
+def test_a_busy_guest_sshd_is_tried_again_then_an_error(solved, grade, monkeypatch, said):
+    """A small guest's sshd that takes the connection but does not get to the key exchange
+    is no answer about the guest: ssh is tried again, then it is no verdict."""
     from stacklab.grading.resources import guest
 
     monkeypatch.setattr(guest, "RETRY_PAUSES", (0.0, 0.0))
-    solved.guest_ssh_error = "kex_exchange_identification: read: Connection reset by peer"
+    solved.guest_ssh_error = said
     result = grade(solved)
     _no_failure(result)
     ssh = by_key(result)["13.instance_answers_ssh"]
-    assert ssh.status == "error" and "Connection reset by peer, 3 times" in ssh.found
-
-
-def test_a_guest_sshd_too_slow_to_send_its_banner_is_an_error(solved, grade, monkeypatch):
-    """TCP is answered by the guest's kernel; a TCG guest under 30 graders may not send the
-    sshd banner within ConnectTimeout: no verdict on the guest (seen in CI's class run)."""
-    from stacklab.grading.resources import guest
-
-    monkeypatch.setattr(guest, "RETRY_PAUSES", (0.0, 0.0))
-    solved.guest_ssh_error = "Connection timed out during banner exchange"
-    result = grade(solved)
-    _no_failure(result)
-    ssh = by_key(result)["13.instance_answers_ssh"]
-    assert ssh.status == "error" and "banner exchange, 3 times" in ssh.found
+    assert ssh.status == "error" and f"{said.split(': ')[-1]}, 3 times" in ssh.found
 
 
 def test_a_guest_whose_port_22_does_not_answer_is_still_failed(solved, grade):
