@@ -38,6 +38,7 @@ RAW_FORMS: dict[str, tuple[str, ...]] = {
     "transport_url, transport_url_shown": (r"rabbit://",),
     "db_url": (r"mysql\+pymysql://",),
     "db_host": (r"@127\.0\.0\.1/", r"-h 127\.0\.0\.1\b", r"or 127\.0\.0\.1\b"),
+    "db_client": (r"-h \{\{ db_host \}\}", r"-h \{settings\.db_host\}"),
     "db_user, db_users": (r"startswith\(.nova.\)",),
     "floating_pool, router_gateway_ip": (r"broadcast_address", r"allocation.pool\S*\s+`?\{\{ "
                                          r"network\.floating\.cidr"),

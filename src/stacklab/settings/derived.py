@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # the sections are declared on Settings (schema.py), which de
 DB_HOST = "127.0.0.1"
 KEYSTONE_PORT = 5000
 # Derived values that take an argument: the solutions' templates call them by these names.
-TEMPLATE_METHODS = ("db_url", "db_user", "service_auth", "authtoken")
+TEMPLATE_METHODS = ("db_url", "db_user", "db_client", "service_auth", "authtoken")
 
 
 class AddressRange(BaseModel):
@@ -150,6 +150,12 @@ class DerivedValues(BaseModel):
     def db_url(self, user: str, database: str) -> str:
         """A service's SQLAlchemy URL for one of its databases."""
         return f"mysql+pymysql://{user}:{self.mysql.service_password}@{DB_HOST}/{database}"
+
+    def db_client(self, database: str) -> str:
+        """The mysql client logged in to a service's database as its owner, as the services
+        reach it (a step's check reads its tables with ``{{ db_client('nova_api') }} -Nse``)."""
+        return (f"mysql -u{self.db_user(database)} -p'{self.mysql.service_password}' "
+                f"-h {DB_HOST} {database}")
 
     def service_auth(self, user: str) -> dict[str, str]:
         """The keystoneauth options a service uses to call another service."""

@@ -112,8 +112,7 @@ def build_step(raw: dict[str, Any], lab: Lab, ctx: dict[str, Any], profile: Prof
     if "keystone" in spec:
         spec["keystone"] = {"region": settings.openstack.region,
                             "password": settings.openstack.service_password,
-                            "sql": f"mysql -ukeystone -p'{settings.mysql.service_password}' "
-                                   f"-h {settings.db_host} keystone",
+                            "sql": settings.db_client("keystone"),
                             **spec["keystone"]}
         spec.setdefault("credentials", "admin")
     made = kinds.expand(spec, profile, lab.number)
