@@ -116,7 +116,7 @@ INI_GET = """ini_get() {
 
 
 def ini_kind(spec: dict[str, Any], profile: Profile, lab: int) -> Commands:
-    modern, checks = [], [INI_GET]
+    modern, checks = [], []
     for path, sections in spec["ini"].items():
         lines = []
         checks.append(f"ini=$(sudo crudini --get --format=lines {path} 2>/dev/null) || ini=")
@@ -143,7 +143,7 @@ def ini_kind(spec: dict[str, Any], profile: Profile, lab: int) -> Commands:
         # the folder away (nova-scheduler then fails to start: seen in a learner notebook).
         modern.append("for unit in " + " ".join(restart) + "; do\n"
                       '  sudo systemctl restart "$unit"\ndone')
-    return Commands(modern, checks[0] + "\n" + " &&\n".join(checks[1:]), list(modern))
+    return Commands(modern, INI_GET + "\n" + " &&\n".join(checks), list(modern))
 
 
 def file_kind(spec: dict[str, Any], profile: Profile, lab: int) -> Commands:
