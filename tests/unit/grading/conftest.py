@@ -9,6 +9,8 @@ the knowledge labs 1-2) and for the many broken variants built by editing its st
 from __future__ import annotations
 
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -20,6 +22,19 @@ from recorded_host import RecordedHost
 from recording import Recording, ReplayConnection
 
 from stacklab.settings import load_settings
+
+
+@pytest.fixture(autouse=True)
+def no_work_left_behind():
+    """A run may end before the work it started in the background does (an OpenStack
+    snapshot no check needed, prefetching): wait for it here, so it cannot run into the
+    next test's patches (seen: a late snapshot ran a test's patched lister)."""
+    before = set(threading.enumerate())
+    yield
+    stop = time.monotonic() + 30
+    for thread in set(threading.enumerate()) - before:
+        if thread.name.startswith("stacklab-"):
+            thread.join(max(0.0, stop - time.monotonic()))
 
 
 @pytest.fixture

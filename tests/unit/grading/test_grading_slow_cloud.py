@@ -223,6 +223,26 @@ def test_the_sdks_metrics_are_made_before_the_listings_run_side_by_side(monkeypa
     assert order.count("counter") == 2 and order.count("histogram") == 2
 
 
+def test_listings_not_started_by_the_deadline_never_start_later(monkeypatch):
+    """More listings than threads, a deadline that passes while the first ones run: the
+    ones still queued are cancelled, so none runs after the answer (one once ran into the
+    next test's lister)."""
+    calls = []
+
+    def slow(conn):
+        calls.append(1)
+        time.sleep(0.3)
+        return []
+
+    monkeypatch.setattr(program, "KINDS", {f"kind{i}": ("admin", slow, None)
+                                           for i in range(12)})
+    snapshot = program.collect({"admin": object()}, deadline=time.monotonic() + 0.1)
+    started = len(calls)
+    time.sleep(0.8)
+    assert len(snapshot["unanswered"]) == 12 and started <= 8
+    assert len(calls) == started
+
+
 def test_a_fault_of_the_client_is_tried_again_twice_then_is_no_answer(monkeypatch):
     monkeypatch.setattr(program, "RETRY_PAUSE", 0.01)
     calls = []

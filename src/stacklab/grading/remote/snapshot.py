@@ -234,8 +234,7 @@ def collect(conns, kinds=None, deadline=None):
         snapshot["logins"][who] = {"ok": ok, "error": "" if ok else _reason(conn),
                                    "unanswered": silent}
 
-    def one(kind):
-        who, lister, describe = KINDS[kind]
+    def one(kind, who, lister, describe):
         conn = conns.get(who)
         if conn is None or isinstance(conn, BaseException):
             silent = snapshot["logins"].get(who, {}).get("unanswered", False)
@@ -248,9 +247,11 @@ def collect(conns, kinds=None, deadline=None):
     chosen = kinds or list(KINDS)
     _metrics_ready(conns)
     pool = ThreadPoolExecutor(max_workers=8)
-    futures = {pool.submit(one, kind): kind for kind in chosen}
+    # each listing is bound when submitted, and listings not started by the deadline are
+    # cancelled: none may start later, after the answer (seen: a late one ran a test's lister)
+    futures = {pool.submit(one, kind, *KINDS[kind]): kind for kind in chosen}
     done, _ = wait(futures, timeout=None if deadline is None else max(0.0, _left(deadline)))
-    pool.shutdown(wait=False)
+    pool.shutdown(wait=False, cancel_futures=True)
     for future, kind in futures.items():
         if future in done:
             kind, items, error, silent = future.result()
