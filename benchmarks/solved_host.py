@@ -14,6 +14,9 @@ processes, the ratio, and the issue's target:
   solve   `solve --until 14` that changes nothing. Baseline: each step's check in its turn
           (STACKLAB_CHECKS_AHEAD=0); now: the checks run side by side ahead of the steps
           (stacklab.solve.ahead). Target <= 20 s.
+  tokens  the same solve, checks ahead both times. Baseline: every `openstack` call logs in
+          to Keystone (STACKLAB_TOKEN_CACHE=0); now: the checks between two changes share
+          their tokens (stacklab.solve.zygote).
 Both paths must give the same verdicts (check) and outcomes (solve): the script says so.
 """
 
@@ -97,6 +100,9 @@ def main() -> int:
     if args.solves:
         print("no-change solve --until 14:")
         compare("solve", args.solves, {"STACKLAB_CHECKS_AHEAD": "0"}, {},
+                [*STACKLAB, "solve", "--until", "14"], lambda out: _unchanged(out), 20.0)
+        print("no-change solve --until 14, Keystone tokens:")
+        compare("tokens", args.solves, {"STACKLAB_TOKEN_CACHE": "0"}, {},
                 [*STACKLAB, "solve", "--until", "14"], lambda out: _unchanged(out), 20.0)
     print(f"load average at end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     return 0

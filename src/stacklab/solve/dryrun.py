@@ -52,7 +52,7 @@ def plan_text(solutions: list[LabSolution], credentials: dict[str, str],
         out.append(f"# ── lab {solution.lab.number}: {solution.lab.title} ──")
         for step in solution.steps:
             result = transport.run(step_script(step, step.check, credentials),
-                                   timeout=CHECK_TIMEOUT)
+                                   timeout=CHECK_TIMEOUT, read_only=True)
             if result.ok:
                 out.append(f"# in place   {step.id}: {step.title}")
                 continue
@@ -72,7 +72,7 @@ def change_text(step: Step, credentials: dict[str, str], transport: Transport,
              "#   found:  " + found.replace("\n", "\n#           ")]
     if step.asks:
         asked = transport.run(step_script(step, step.asks, credentials),
-                              timeout=CHECK_TIMEOUT)
+                              timeout=CHECK_TIMEOUT, read_only=True)
         if asked.output.strip():
             lines.append("#   asks first (or --yes): it would "
                          + asked.output.strip().replace("\n", "\n#     "))

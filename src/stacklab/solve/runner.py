@@ -32,6 +32,7 @@ GIVE_UP = 99  # a check's exit code meaning "this will not pass by waiting longe
 BY_HAND = 98  # an apply's exit code: "left alone (data); the last line says what to do"
 CHECK_TIMEOUT = 120.0  # one run of a check
 APPLY_TIMEOUT = 1800.0  # one apply command (package installs of a whole service)
+READ_ONLY_ROLES = {"check", "asks"}  # scripts that only read the host (share tokens)
 
 
 class SolveFailed(StacklabError):
@@ -202,10 +203,12 @@ class Runner:
 
     def check_quietly(self, step: Step) -> Result:
         """`step`'s check, not logged (ChecksAhead: logged when its step takes it)."""
-        return self.transport.run(self.script(step, step.check), timeout=CHECK_TIMEOUT)
+        return self.transport.run(self.script(step, step.check), timeout=CHECK_TIMEOUT,
+                                  read_only=True)
 
     def execute(self, step: Step, role: str, command: str, timeout: float) -> Result:
-        result = self.transport.run(self.script(step, command), timeout=timeout)
+        result = self.transport.run(self.script(step, command), timeout=timeout,
+                                    read_only=role in READ_ONLY_ROLES)
         self.log.command(f"{step.id} {role}", command, result.exit_code, result.seconds,
                          result.output)
         return result

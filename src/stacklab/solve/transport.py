@@ -50,7 +50,8 @@ class Transport(Protocol):
 
     description: str  # where the commands run, for messages and the log
 
-    def run(self, script: str, *, timeout: float | None = None) -> Result: ...
+    def run(self, script: str, *, timeout: float | None = None,
+            read_only: bool = False) -> Result: ...
 
     def close(self) -> None: ...
 
@@ -71,12 +72,20 @@ class ScriptTransport:
         self.owned = owned
         self.zygote = Zygote(connection) if zygote else None
 
-    def run(self, script: str, *, timeout: float | None = None) -> Result:
+    def run(self, script: str, *, timeout: float | None = None,
+            read_only: bool = False) -> Result:
+        """`read_only`: the script only reads (a check): it may share Keystone tokens with
+        the other checks since the last script that was not."""
         said: list[bytes] = []
-        prelude = self.zygote.prelude_for(script) if self.zygote else ""
-        done = self.connection.execute(RUN_FROM_STDIN, stdin=wrap(script, prelude).encode(),
-                                       timeout=timeout, stdout=said.append,
-                                       stderr=said.append)
+        prelude = self.zygote.prelude_for(script, read_only=read_only) if self.zygote else ""
+        try:
+            done = self.connection.execute(RUN_FROM_STDIN,
+                                           stdin=wrap(script, prelude).encode(),
+                                           timeout=timeout, stdout=said.append,
+                                           stderr=said.append)
+        finally:
+            if self.zygote:
+                self.zygote.finished(read_only=read_only)
         output = b"".join(said).decode(errors="replace")
         if done.timed_out:
             return Result(TIMED_OUT, f"{output}\n[timed out after {timeout:.0f}s]",

@@ -70,7 +70,8 @@ class LocalBash:
         self.cloud = cloud
         self.ran: list[str] = []
 
-    def run(self, script: str, *, timeout: float | None = None) -> Result:
+    def run(self, script: str, *, timeout: float | None = None,
+            read_only: bool = False) -> Result:
         self.ran.append(script)
         done = bash(self.cloud, script)
         return Result(done.returncode, done.stdout, 0.0)

@@ -33,7 +33,8 @@ class FakeHost:
     def done(self, step: Step) -> bool:
         return all(c in self.applied for c in step.apply) and bool(step.apply)
 
-    def run(self, script: str, *, timeout: float | None = None) -> Result:
+    def run(self, script: str, *, timeout: float | None = None,
+            read_only: bool = False) -> Result:
         self.scripts.append(script)
         command = script.split("\n", 1)[1] if script.startswith(". ~/") else script
         if command in self.by_check:

@@ -42,7 +42,7 @@ class Together(FakeHost):
         super().__init__(sols)
         self.barrier = threading.Barrier(together, timeout=5)
 
-    def run(self, script, *, timeout=None):
+    def run(self, script, *, timeout=None, read_only=False):
         if script.startswith("check"):
             try:
                 self.barrier.wait()
@@ -94,7 +94,7 @@ def test_a_check_red_beside_others_is_checked_again_in_its_turn(tmp_path):
             super().__post_init__()
             self.reds = {"check 03-1"}
 
-        def run(self, script, *, timeout=None):
+        def run(self, script, *, timeout=None, read_only=False):
             if script in self.reds:
                 self.reds.discard(script)
                 return Result(1, "no answer within 2 s", 2.0)
@@ -116,7 +116,7 @@ def test_without_ahead_each_check_runs_in_its_turn(tmp_path):
         now = most = 0
         lock = threading.Lock()
 
-        def run(self, script, *, timeout=None):
+        def run(self, script, *, timeout=None, read_only=False):
             with self.lock:
                 self.now += 1
                 self.most = max(self.most, self.now)
@@ -138,7 +138,7 @@ def test_a_host_lost_during_a_check_run_ahead_stops_the_run_as_a_live_one_would(
     sols = solutions(4)
 
     class Lost(FakeHost):
-        def run(self, script, *, timeout=None):
+        def run(self, script, *, timeout=None, read_only=False):
             if script == "check 03-1":
                 raise HostUnreachable("error", "ssh://lab", "the SSH connection failed")
             return super().run(script, timeout=timeout)

@@ -28,7 +28,8 @@ class Host:
     ran: list[str] = field(default_factory=list)
     description: str = "scripted"
 
-    def run(self, script: str, *, timeout: float | None = None) -> Result:
+    def run(self, script: str, *, timeout: float | None = None,
+            read_only: bool = False) -> Result:
         self.ran.append(script)
         if script.startswith("check ") and f"apply {script[6:]}" in self.ran:
             return Result(0, "", 0.0)

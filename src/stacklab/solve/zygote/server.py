@@ -7,8 +7,17 @@ umask, argv and environment, with its stdin/stdout/stderr attached (SCM_RIGHTS).
 forks; the child puts those fds, that environment, cwd and umask in place, rebuilds
 sys.stdin/stdout/stderr as Python's start-up does, says b"S" and runs the CLI's own script
 (CLI, e.g. /usr/bin/openstack) as __main__: the same code, the same exit, a fresh process
-per call, so nothing (no token, no state) outlives a call. The server sends b"X<code>" or
-b"K<signal>" when the child ends; b"F" (before anything ran) means "run the real CLI".
+per call. The server sends b"X<code>" or b"K<signal>" when the child ends; b"F" (before
+anything ran) means "run the real CLI".
+
+One thing outlives a call: its Keystone token (:func:`cache_tokens`), kept in DIR/tokens/
+for the calls of the same *epoch* (the function names it in STACKLAB_OSC_TOKENS, which the
+server takes out of the call's environment). The kit gives every script that may change
+the host an epoch of its own and starts a new one after it, so a token is reused only by
+read-only scripts between two changes, or within one changing script until it changes
+identity (roles, users, projects, services, endpoints...): such a call drops the epoch's
+tokens and keeps none. A token Keystone no longer takes (401) is asked for again, as the
+real CLI's session does.
 
 It declines (b"F") rather than risk a different result: another user, PATH finding another
 `openstack`, an environment that differs from its own start-up one in a variable read while
@@ -20,9 +29,13 @@ after IDLE seconds without a call, and on SIGTERM; it never listens on a network
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
+import json
 import os
+import re
 import select
+import shutil
 import signal
 import socket
 import sys
@@ -37,6 +50,16 @@ STATIC_KEYS = {"LANG", "LANGUAGE", "TZ", "HOME", "TMPDIR"}
 # recomputes that copy for its own environment (wsgiref: WSGI servers only, never the CLI)
 REFRESHERS = {"wsgiref/handlers.py": "wsgiref.handlers"}
 PRELOAD_GROUPS = ("openstack.", "keystoneauth1.plugin")
+TOKENS_KEY = b"STACKLAB_OSC_TOKENS"  # the call's token epoch (not part of its environment)
+EPOCH = re.compile(r"[rw][0-9]{1,9}")
+# a call with one word of each set changes what a token holds (roles, the catalog) or
+# whether it is still good: an over-cautious match only costs a login
+IDENTITY_WORDS = {"user", "role", "project", "domain", "group", "application", "trust",
+                  "credential", "credentials", "implied", "access", "token", "service",
+                  "endpoint", "region", "limit", "registered", "policy", "mapping",
+                  "federation", "identity", "ec2", "consumer", "password"}
+CHANGING_WORDS = {"create", "delete", "set", "unset", "add", "remove", "revoke", "purge",
+                  "issue", "cleanup"}
 
 
 def log(text: str) -> None:
@@ -142,6 +165,7 @@ class Request:
             key, sep, value = item.partition(b"=")
             if sep:
                 self.env[key] = value
+        self.epoch = os.fsdecode(self.env.pop(TOKENS_KEY, b""))
 
 
 class Server:
@@ -243,6 +267,7 @@ class Server:
         for conn in self.running.values():
             if conn is not None:
                 conn.close()
+        shutil.rmtree(os.path.join(self.directory, "tokens"), ignore_errors=True)
         for name in ("sock", "server.py", "pid", *(("log",) if all_of_it else ())):
             with contextlib.suppress(OSError):
                 os.unlink(os.path.join(self.directory, name))
@@ -371,6 +396,93 @@ def install_stdio() -> None:
     sys.__stdin__, sys.__stdout__, sys.__stderr__ = made
 
 
+def changes_identity(argv: list[bytes]) -> bool:
+    words = {os.fsdecode(a).lower() for a in argv if not a.startswith(b"-")}
+    return bool(words & IDENTITY_WORDS) and bool(words & CHANGING_WORDS)
+
+
+def cache_tokens(directory: str, request: Request) -> None:
+    """In the child, before the CLI runs: its Keystone logins reuse the token of an earlier
+    call of the same epoch with the same credentials (keystoneauth's own cache id: auth URL,
+    user, password, scope), and keep theirs for the next. Files 0600 in the 0700 DIR."""
+    if not EPOCH.fullmatch(request.epoch):
+        return
+    folder = os.path.join(directory, "tokens", request.epoch)
+    if changes_identity(request.argv):
+        shutil.rmtree(folder, ignore_errors=True)  # tokens that may hold the old roles
+        return
+    try:
+        from keystoneauth1 import access
+        from keystoneauth1.identity import base
+        from keystoneauth1.identity.generic import base as generic
+        from keystoneauth1.identity.v3 import base as v3
+    except ImportError:
+        return
+    depth = [0]  # the generic plugin logs in through a v3 one: only the outer one caches
+
+    def path_of(plugin: object) -> str | None:
+        try:
+            cache_id = plugin.get_cache_id()  # type: ignore[attr-defined]
+        except Exception:
+            return None
+        if not cache_id:
+            return None
+        return os.path.join(folder, hashlib.sha256(cache_id.encode()).hexdigest())
+
+    def load(plugin: object, path: str) -> object | None:
+        if plugin.__dict__.get("_stacklab_fresh"):
+            return None
+        try:
+            with open(path) as f:
+                state = json.load(f)
+            ref = access.create(body=state["body"], auth_token=state["auth_token"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        if ref.will_expire_soon(plugin.MIN_TOKEN_LIFE_SECONDS):  # type: ignore[attr-defined]
+            return None
+        return ref
+
+    def save(path: str, ref: object) -> None:
+        data = json.dumps({"auth_token": ref.auth_token, "body": ref._data})  # type: ignore[attr-defined]
+        with contextlib.suppress(OSError):
+            os.makedirs(folder, mode=0o700, exist_ok=True)
+            temporary = f"{path}.{os.getpid()}"
+            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(data)
+            os.replace(temporary, path)
+
+    def caching(original):  # type: ignore[no-untyped-def]
+        def get_auth_ref(self, session, **kwargs):  # type: ignore[no-untyped-def]
+            path = path_of(self) if depth[0] == 0 else None
+            ref = load(self, path) if path else None
+            if ref is not None:
+                return ref
+            depth[0] += 1
+            try:
+                ref = original(self, session, **kwargs)
+            finally:
+                depth[0] -= 1
+            if path:
+                save(path, ref)
+            return ref
+        return get_auth_ref
+
+    def invalidating(original):  # type: ignore[no-untyped-def]
+        def invalidate(self):  # type: ignore[no-untyped-def]
+            self.__dict__["_stacklab_fresh"] = True  # refused: the next login asks Keystone
+            path = path_of(self)
+            if path:
+                with contextlib.suppress(OSError):
+                    os.unlink(path)
+            return original(self)
+        return invalidate
+
+    for cls in (generic.BaseGenericPlugin, v3.Auth):
+        cls.get_auth_ref = caching(cls.get_auth_ref)
+    base.BaseIdentityPlugin.invalidate = invalidating(base.BaseIdentityPlugin.invalidate)
+
+
 def run_cli(cli: str, request: Request) -> None:
     """The CLI's own script as __main__, with this call's argv."""
     sys.argv = [cli, *(os.fsdecode(a) for a in request.argv)]
@@ -432,9 +544,11 @@ def start(directory: str, cli: str, idle: float) -> Request | None:
 
 
 if __name__ == "__main__":
-    _cli = sys.argv[2]
-    _request = start(sys.argv[1], _cli, float(sys.argv[3]))
+    _directory, _cli = sys.argv[1], sys.argv[2]  # (the warm-up rewrites sys.argv)
+    _request = start(_directory, _cli, float(sys.argv[3]))
     if _request is None:
         sys.exit(0)
     del _request.env
+    with contextlib.suppress(Exception):  # no cache is no harm: the call logs in itself
+        cache_tokens(_directory, _request)
     run_cli(_cli, _request)
