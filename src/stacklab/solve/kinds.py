@@ -58,7 +58,7 @@ def ini_value(value: Any) -> str:
 def packages_kind(spec: dict[str, Any], profile: Profile, lab: int) -> Commands:
     names = resolve_packages(spec["packages"], profile, lab)
     listed = " ".join(names)
-    recommends = spec.get("recommends", True)
+    recommends = spec.get("recommends", profile.recommends)
     install = f"{APT_INSTALL}{'' if recommends else ' --no-install-recommends'} {listed}"
     apply = []
     if profile.debconf:

@@ -43,6 +43,7 @@ class Profile(BaseModel):
     packages: dict[int, list[str]]  # lab number -> packages its `apt-get install` needs
     standin_packages: dict[str, list[str]] = Field(default_factory=dict)
     debconf: list[str] = Field(default_factory=list)  # debconf-set-selections lines
+    recommends: bool = True  # install the packages' Recommends too (apt's default)
     services: dict[str, list[str]]  # role -> systemd units
     paths: dict[str, str]
     uwsgi_ini: dict[int, list[str]] = Field(default_factory=dict)  # lab -> API ini files

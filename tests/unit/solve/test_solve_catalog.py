@@ -66,6 +66,20 @@ def test_profile_packages_are_what_the_package_steps_install(debian_solutions):
     assert "--no-install-recommends" in standin.apply[-1]
 
 
+def test_a_profile_without_recommends_installs_without_them_but_shows_the_plain_command(
+        debian_solutions, ubuntu_solutions):
+    """Debian's solution skips Recommends (lab 5: 335 packages instead of 565); what the
+    learner is shown stays `apt-get install`; Ubuntu's profile keeps apt's default."""
+    assert load_profile("debian-13").recommends is False
+    assert load_profile("ubuntu-24.04").recommends is True
+    for number in (3, 4, 5, 6, 7, 8, 9, 11):
+        step = by_id(debian_solutions, f"{number:02d}-packages")
+        assert "--no-install-recommends" in step.apply[-1], step.id
+        assert "recommends" not in " ".join(step.modern), step.id
+        ubuntu = by_id(ubuntu_solutions, f"{number:02d}-packages")
+        assert "--no-install-recommends" not in " ".join(ubuntu.apply), ubuntu.id
+
+
 def test_debian_preseeds_debconf_and_installs_noninteractively(debian_solutions):
     step = by_id(debian_solutions, "06-packages")
     assert step.apply[0].startswith("sudo debconf-set-selections <<'EOF'")
