@@ -33,6 +33,7 @@ from stacklab import paths
 from stacklab.grading.remote import collector as collector_program
 from stacklab.grading.remote import program
 from stacklab.hosts.transport import Connection, Exit, Sink
+from stacklab.switches import switched_on
 
 WAIT_SLACK = 5.0  # seconds past the collector's own limit a grader waits for an answer
 MEMORY_FILE = "grader-commands.json"
@@ -42,7 +43,7 @@ DISABLE = "STACKLAB_PREFETCH"  # =0: every command live (to compare, or to rule 
 
 
 def enabled() -> bool:
-    return os.environ.get(DISABLE, "1").strip().lower() not in ("0", "no", "off", "false")
+    return switched_on(DISABLE)
 
 
 def default_memory() -> CommandMemory | None:

@@ -23,7 +23,6 @@ subshell, whose client passes INT/TERM/HUP on to the call (no step does this).
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 import shlex
 import threading
@@ -31,6 +30,7 @@ import time
 from importlib import resources
 
 from stacklab.hosts.transport import Connection
+from stacklab.switches import switched_on
 
 IDLE = 600.0  # seconds without a call before the server leaves by itself
 START_TIMEOUT = 60.0
@@ -40,8 +40,7 @@ TOKEN_CACHE_ENV = "STACKLAB_TOKEN_CACHE"  # 0: every call logs in (to compare, o
 
 
 def token_cache_enabled() -> bool:
-    return os.environ.get(TOKEN_CACHE_ENV, "1").strip().lower() not in ("0", "no", "off",
-                                                                       "false")
+    return switched_on(TOKEN_CACHE_ENV)
 
 
 def source(name: str) -> str:
@@ -126,7 +125,7 @@ class Zygote:
             with self._lock:
                 self.epoch += 1
 
-    def _prelude(self, epoch: str = "") -> str:
+    def _prelude(self, epoch: str) -> str:
         if self.directory is None or time.monotonic() - self.checked > self.idle / 2:
             self.ensure()
         if self.directory is None:
