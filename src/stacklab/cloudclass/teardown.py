@@ -5,6 +5,7 @@ gone counts as deleted. What cannot be deleted is reported, never hidden."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +20,7 @@ from stacklab.cloudclass.record import tag_for
 class Teardown:
     deleted: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)  # "what: why"
+    addresses: list[str] = field(default_factory=list)  # the floating IPs deleted
 
 
 def tear_down(conn: Any, name: str, key_names: set[str] | None, retry: Retry,
@@ -49,15 +51,16 @@ def tear_down(conn: Any, name: str, key_names: set[str] | None, retry: Retry,
 
     ours = lambda r: (getattr(r, "metadata", None) or {}).get(META) == name  # noqa: E731
     for ip in listed("floating IPs", lambda: conn.network.ips(tags=tag)):
-        delete(f"floating IP {ip.floating_ip_address}",
-               lambda ip=ip: conn.network.delete_ip(ip, ignore_missing=False))
+        if delete(f"floating IP {ip.floating_ip_address}",
+                  lambda ip=ip: conn.network.delete_ip(ip, ignore_missing=False)):
+            result.addresses.append(ip.floating_ip_address)
     servers = [s for s in listed("servers", lambda: conn.compute.servers(details=True))
                if ours(s)]
     gone = [s for s in servers if delete(f"server {s.name}", lambda s=s:
                                          conn.compute.delete_server(s, ignore_missing=False))]
     for server in gone:
         try:
-            conn.compute.wait_for_delete(server, wait=timeout)
+            _wait_gone(conn, server, timeout, retry.sleep)
         except Exception as exc:
             result.failed.append(f"server {server.name}: still there ({reason(exc)})")
     for volume in [v for v in listed("volumes", lambda: conn.block_storage.volumes(
@@ -81,3 +84,21 @@ def tear_down(conn: Any, name: str, key_names: set[str] | None, retry: Retry,
             delete(f"key pair {pair.name}",
                    lambda p=pair: conn.compute.delete_keypair(p, ignore_missing=False))
     return result
+
+
+def _wait_gone(conn: Any, server: Any, timeout: int,
+               sleep: Callable[[float], None] = time.sleep, pause: float = 2.0) -> None:
+    """Until Nova answers 404. Not the SDK's wait_for_delete: it stops at status DELETED,
+    which Nova shows (and `server list` still lists) between the guest's end and the
+    record's removal, so the project's counts right after `down` would still hold it."""
+    end = time.monotonic() + timeout
+    while True:
+        try:
+            found = conn.compute.get_server(server.id)
+        except Exception as exc:
+            if is_not_found(exc):
+                return
+            raise
+        if time.monotonic() > end:
+            raise TimeoutError(f"status {found.status} after {timeout} s")
+        sleep(pause)

@@ -111,6 +111,9 @@ class FakeCloud:
                               "floating_ips": {"limit": 50, "used": 0, "reserved": 0}}
         self.fail_next: dict[str, list[Exception]] = defaultdict(list)  # method → errors
         self.server_fails: set[str] = set()  # server names that end in ERROR
+        # reads a deleted server still answers with status DELETED (and is listed)
+        self.deleted_lingers = 0
+        self.lingering: dict[str, int] = {}
         self.calls: list[str] = []
         self.compute = _Compute(self)
         self.network = _Network(self)
@@ -218,7 +221,13 @@ class _Compute(_Proxy):
 
     def get_server(self, server: Any) -> Server:
         self.c.enter("get_server")
-        return self._get(self.c.servers, Server, server, "server")
+        found = self._get(self.c.servers, Server, server, "server")
+        sid = _id(server)
+        if sid in self.c.lingering:  # one read fewer before the row goes
+            self.c.lingering[sid] -= 1
+            if not self.c.lingering[sid]:
+                del self.c.lingering[sid], self.c.servers[sid]
+        return found
 
     def wait_for_server(self, server: Any, status: str = "ACTIVE", failures: Any = None,
                         interval: Any = 2, wait: Any = 120) -> Server:
@@ -239,10 +248,16 @@ class _Compute(_Proxy):
     def delete_server(self, server: Any, ignore_missing: bool = True) -> None:
         self.c.enter("delete_server")
         sid = _id(server)
-        if self.c.servers.pop(sid, None) is None:
+        body = self.c.servers.get(sid)
+        if body is None or body["status"] == "DELETED":
             if not ignore_missing:
                 raise not_found(f"server {sid}")
             return
+        if self.c.deleted_lingers:  # Nova: vm_state deleted, the row not yet removed
+            body["status"] = "DELETED"
+            self.c.lingering[sid] = self.c.deleted_lingers
+        else:
+            del self.c.servers[sid]
         for volume in self.c.volumes.values():  # Nova detaches the volumes …
             if volume.get("server") == sid:
                 volume.update(status="available", server=None)

@@ -97,6 +97,26 @@ def test_down_reports_what_it_could_not_delete_and_a_second_run_finishes(cloud, 
     assert second.failed == [] and cloud.counts() == NOTHING
 
 
+def test_down_waits_until_nova_no_longer_lists_the_servers(cloud, settings, retry, said):
+    """Nova shows a deleted server as DELETED, still listed, for a while: the SDK's
+    wait_for_delete stops there; down waits for the 404 (the counts right after are right)."""
+    record = make_class(cloud, settings, retry, said, count=2)
+    cloud.deleted_lingers = 3
+    result = down(cloud, record, retry)
+    assert result.failed == [] and cloud.counts() == NOTHING
+    assert retry.pauses.count(2.0) == 2 * 3  # each: three reads that still found it
+
+
+def test_down_reports_a_server_nova_never_removes(cloud, settings, retry, said):
+    record = make_class(cloud, settings, retry, said, count=1)
+    cloud.deleted_lingers = 10**9
+    lines: list[str] = []
+    result = tear_down(cloud, "ws1", {record.key_name(s) for s in record.hosts}, retry, 0,
+                       lines.append)
+    assert result.failed[0].startswith("server ") and "still there (status DELETED after 0 s)" \
+        in result.failed[0]
+
+
 def test_a_transient_error_while_deleting_is_retried(cloud, settings, retry, said):
     record = make_class(cloud, settings, retry, said, count=1)
     cloud.fail_next["delete_server"] = [unavailable()]
