@@ -3,6 +3,9 @@ machine's connection (stdin, streaming, time limits, upload), --accept-new on th
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import os
 import stat
 
@@ -63,6 +66,32 @@ def test_verify_refuses_unknown_and_changed_keys_and_records_with_accept_new(key
     with pytest.raises(HostUnreachable, match=rf"host key changed.*{kit}:1") as caught:
         hostkeys.verify(target, key_b)
     assert caught.value.status == "hostkey"
+
+
+def test_forget_removes_only_that_hosts_lines_from_the_kits_file(keys, tmp_path):
+    """A floating IP the cloud gives to a new host: its old key goes (plain and hashed
+    lines), every other line stays, the file stays 0600; ~/.ssh/known_hosts is not read."""
+    key_a, key_b = (hostkeys.parse_key(k) for k in keys)
+    hostkeys.record("203.0.113.10", key_a)
+    hostkeys.record("[203.0.113.10]:2222", key_b)  # the same address on another port
+    hostkeys.record("203.0.113.11", key_b)
+    salt = os.urandom(20)
+    digest = hmac.new(salt, b"203.0.113.10", hashlib.sha1).digest()
+    kit = hostkeys.kit_known_hosts()
+    with kit.open("a") as out:
+        out.write(f"# a comment naming 203.0.113.10\n|1|{base64.b64encode(salt).decode()}|"
+                  f"{base64.b64encode(digest).decode()} {keys[0]}\n")
+    user = tmp_path / "home" / ".ssh" / "known_hosts"
+    user.parent.mkdir(parents=True)
+    user.write_text(f"203.0.113.10 {keys[0]}\n")
+    assert hostkeys.forget("203.0.113.10") == 2
+    assert kit.read_text() == (f"[203.0.113.10]:2222 {keys[1]}\n203.0.113.11 {keys[1]}\n"
+                               "# a comment naming 203.0.113.10\n")
+    assert stat.S_IMODE(kit.stat().st_mode) == 0o600
+    assert user.read_text() == f"203.0.113.10 {keys[0]}\n"
+    assert hostkeys.forget("203.0.113.10") == 0
+    kit.unlink()
+    assert hostkeys.forget("203.0.113.10") == 0  # no file: nothing to do
 
 
 def test_a_pinned_key_wins_over_known_hosts(keys):

@@ -24,6 +24,7 @@ import hashlib
 import hmac
 import os
 import re
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -201,6 +202,25 @@ def record(name: str, key: paramiko.PKey) -> Path:
     with os.fdopen(fd, "a") as out:
         out.write(f"{name} {public_line(key)}\n")
     return path
+
+
+def forget(name: str) -> int:
+    """Remove `name`'s lines (plain or hashed) from the kit's known_hosts: its address now
+    belongs to a new host (a class host's floating IP, given again by the cloud). Returns
+    how many went. ~/.ssh/known_hosts is never touched."""
+    path = kit_known_hosts()
+    try:
+        lines = path.read_text(errors="replace").splitlines(keepends=True)
+    except OSError:
+        return 0
+    kept = [ln for ln in lines if not (ln.split() and _matches(ln.split()[0], name))]
+    if len(kept) == len(lines):
+        return 0
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".known_hosts.")
+    with os.fdopen(fd, "w") as out:  # mkstemp: 0600 already
+        out.writelines(kept)
+    os.replace(tmp, path)
+    return len(lines) - len(kept)
 
 
 class Policy(paramiko.MissingHostKeyPolicy):
