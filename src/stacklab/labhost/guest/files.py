@@ -16,7 +16,7 @@ mount -t devpts devpts /dev/pts
 # to the serial port too, which is what the console log holds
 say() {
     echo "stacklab-guest: $*"
-    [ -c /dev/ttyS0 ] && [ "$(readlink -f /proc/self/fd/1)" != /dev/ttyS0 ] \
+    [ -c /dev/ttyS0 ] && [ "$(readlink -f /proc/$$/fd/1)" != /dev/ttyS0 ] \
         && echo "stacklab-guest: $*" > /dev/ttyS0 2>/dev/null
     return 0
 }
