@@ -12,12 +12,14 @@ from stacklab.errors import StacklabError
 
 CLASS_EPILOG = """\b
 Exit codes:
-  0    every host is up (up), ACTIVE (status), every resource deleted (down)
+  0    every host is up and answers SSH (up), ACTIVE (status), every
+       resource deleted (down)
   2    bad input (an option, the student file, the settings, the cloud's
        name, no image or flavor that fits, the quotas): nothing was made
-  3    some hosts failed or are not ACTIVE, or some resources could not
-       be deleted: the summary names them (up: the inventory holds the
-       hosts that are up; run it again to retry the others)
+  3    some hosts failed, never answered SSH or are not ACTIVE, or some
+       resources could not be deleted: the summary names them (up: the
+       inventory holds the hosts that are up; run it again to retry the
+       others)
   130  interrupted (Ctrl-C)
 """
 
@@ -46,10 +48,15 @@ def class_() -> None:
 @click.option("--ssh-from", metavar="CIDR",
               help="The address range allowed to SSH to the hosts (default: the settings' "
                    "cloud.ssh_from).")
+@click.option("--ssh-wait", type=click.IntRange(min=0), metavar="SECONDS",
+              help="How long to wait for each host's sshd to answer from this machine; a "
+                   "host silent halfway is rebooted once, one silent at the end is failed "
+                   "(default: the settings' cloud.ssh_wait_s, 600; 0: do not wait).")
 @name_option
 def up(cloud_name: str, students: Path | None, count: int | None, ssh_from: str | None,
-       class_name: str) -> None:
-    """Create a lab host per student, in parallel, within the project's quotas."""
+       ssh_wait: int | None, class_name: str) -> None:
+    """Create a lab host per student, in parallel, within the project's quotas, and wait
+    until each one answers SSH."""
     from stacklab.cloudclass import record as rec
     from stacklab.cloudclass.cloud import CloudError, Retry, cloud_errors, connect
     from stacklab.cloudclass.students import load_students, numbered
@@ -63,6 +70,9 @@ def up(cloud_name: str, students: Path | None, count: int | None, ssh_from: str 
     rec.check_class_name(class_name)
     roster = load_students(students) if students is not None else numbered(count or 0)
     settings = load_settings()
+    if ssh_wait is not None:
+        settings = settings.model_copy(update={
+            "cloud": settings.cloud.model_copy(update={"ssh_wait_s": ssh_wait})})
     ssh_from = ssh_from or settings.cloud.ssh_from
     if not ssh_from:
         raise StacklabError("no address range may SSH to the hosts yet",
@@ -134,6 +144,7 @@ def down(class_name: str, cloud_name: str | None, yes: bool) -> None:
     from stacklab.cloudclass import record as rec
     from stacklab.cloudclass.cloud import CloudError, Retry, connect
     from stacklab.cloudclass.teardown import tear_down
+    from stacklab.hosts.hostkeys import forget, host_name
     from stacklab.settings import load_settings
 
     rec.check_class_name(class_name)
@@ -153,6 +164,10 @@ def down(class_name: str, cloud_name: str | None, yes: bool) -> None:
     result = tear_down(connect(cloud_name), class_name, keys,
                        Retry(settings.cloud.retries), settings.cloud.timeout_s,
                        lambda text: click.echo(f"  {text}"))
+    # the cloud gives these addresses to other hosts now: their keys here would refuse them
+    for address in {*result.addresses, *(h.address for h in (record.hosts.values()
+                                                             if record else []) if h.address)}:
+        forget(host_name(address, 22))
     if result.failed:
         raise CloudError(f"could not delete {len(result.failed)} of class {class_name}'s "
                          "resources: " + "; ".join(result.failed),

@@ -15,6 +15,7 @@ from stacklab.cloudclass.keys import make_key
 from stacklab.cloudclass.plan import Plan
 from stacklab.cloudclass.record import READY, ClassRecord
 from stacklab.cloudclass.userdata import user_data
+from stacklab.hosts.hostkeys import forget, host_name
 from stacklab.settings.schema import Settings
 
 META = "stacklab_class"  # server and volume metadata key: the class's tag
@@ -39,6 +40,7 @@ def create_hosts(conn: Any, record: ClassRecord, plan: Plan, group: Any, setting
 
 def _one(conn: Any, record: ClassRecord, plan: Plan, group: Any, settings: Settings,
          retry: Retry, say: Say, student: str) -> bool:
+    before = record.hosts[student].address
     try:
         record.update(student, state="creating", error="")
         address = create_host(conn, record, plan, group, settings, retry, say, student)
@@ -48,6 +50,8 @@ def _one(conn: Any, record: ClassRecord, plan: Plan, group: Any, settings: Setti
         say(student, f"FAILED: {text}")
         return False
     record.update(student, state=READY, address=address)
+    if address != before:  # a new host: a key recorded for that address was another's
+        forget(host_name(address, 22))
     say(student, f"ready at {address}")
     return True
 

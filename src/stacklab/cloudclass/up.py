@@ -1,4 +1,5 @@
-"""`class up`, start to end: plan and quota check, the security group, then every host."""
+"""`class up`, start to end: plan and quota check, the security group, every host, then
+the wait until each host's sshd answers."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from typing import Any
 from stacklab.cloudclass.cloud import Retry
 from stacklab.cloudclass.hosts import create_hosts
 from stacklab.cloudclass.plan import check_quota, make_plan
-from stacklab.cloudclass.record import ClassRecord, HostRecord
+from stacklab.cloudclass.reach import Probe, wait_for_ssh
+from stacklab.cloudclass.record import READY, ClassRecord, HostRecord
 from stacklab.cloudclass.secgroup import ensure_security_group
 from stacklab.cloudclass.students import Student
 from stacklab.errors import StacklabError
@@ -16,9 +18,11 @@ from stacklab.settings.schema import Settings
 
 
 def class_up(conn: Any, record: ClassRecord, students: list[Student], settings: Settings,
-             ssh_from: str, retry: Retry, say: Callable[[str, str], None]) -> list[str]:
-    """Makes the class's hosts; returns the students whose host failed (the others are in
-    the inventory). Bad input and a class that does not fit stop before anything is made."""
+             ssh_from: str, retry: Retry, say: Callable[[str, str], None],
+             probe: Probe | None = None) -> list[str]:
+    """Makes the class's hosts; returns the students whose host failed or never answered
+    SSH (the others are in the inventory). Bad input and a class that does not fit stop
+    before anything is made."""
     for student in students:
         if student.name not in record.hosts:
             record.hosts[student.name] = HostRecord(student.name, email=student.email,
@@ -42,4 +46,9 @@ def class_up(conn: Any, record: ClassRecord, students: list[Student], settings: 
                                   ssh_from)
     record.security_group = group.id
     record.save()
-    return create_hosts(conn, record, plan, group, settings, retry, say)
+    failed = create_hosts(conn, record, plan, group, settings, retry, say)
+    if settings.cloud.ssh_wait_s:
+        made = [s for s, h in record.hosts.items() if h.state == READY]
+        failed += wait_for_ssh(conn, record, made, settings.cloud.ssh_wait_s, retry, say,
+                               probe)
+    return [s for s in record.hosts if s in failed]

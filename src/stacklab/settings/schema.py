@@ -256,6 +256,7 @@ class Cloud(Model):
     parallel: Int = Field(default=5, ge=1, le=50)
     retries: Int = Field(default=4, ge=0, le=20)
     timeout_s: Int = Field(default=1200, ge=30)
+    ssh_wait_s: Int = Field(default=600, ge=0)  # 0: do not wait for sshd
 
     @field_validator("ssh_from")
     @classmethod

@@ -41,8 +41,10 @@ def cloud() -> FakeCloud:
 
 @pytest.fixture
 def settings():
+    """No wait for sshd here: the fake cloud's addresses are not to be sent any traffic
+    (the wait is tested with a probe of its own)."""
     base = load_settings()
-    return base.model_copy(update={"cloud": Cloud(ssh_from="192.0.2.0/24")})
+    return base.model_copy(update={"cloud": Cloud(ssh_from="192.0.2.0/24", ssh_wait_s=0)})
 
 
 @pytest.fixture

@@ -266,8 +266,23 @@ class _Compute(_Proxy):
                 port["device_id"] = ""
 
     def wait_for_delete(self, resource: Any, wait: Any = 120, interval: Any = 2) -> Any:
+        """As the SDK's: done at a 404 or at status DELETED."""
         self.c.enter("wait_for_delete")
-        return resource
+        while True:
+            try:
+                if self.get_server(resource).status == "DELETED":
+                    return resource
+            except exceptions.NotFoundException:
+                return resource
+
+    def reboot_server(self, server: Any, reboot_type: str) -> None:
+        self.c.enter("reboot_server")
+        self.c.servers[_id(server)].setdefault("reboots", []).append(reboot_type)
+
+    def get_server_console_output(self, server: Any, length: Any = None) -> dict:
+        self.c.enter("get_server_console_output")
+        lines = self.c.servers[_id(server)].get("console", [])
+        return {"output": "".join(f"{ln}\n" for ln in lines[-(length or len(lines)):])}
 
     def create_volume_attachment(self, server: Any, volume: Any = None, **attrs: Any) -> Any:
         self.c.enter("create_volume_attachment")

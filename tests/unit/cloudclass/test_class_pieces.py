@@ -3,6 +3,7 @@ and the command line's one-line errors and exit codes."""
 
 from __future__ import annotations
 
+import json
 import stat
 
 import pytest
@@ -93,14 +94,19 @@ def test_which_errors_are_tried_again():
 
 @pytest.fixture
 def run(monkeypatch):
+    """The command line against the fake cloud; its hosts' sshd "answers" without a packet
+    sent (their addresses are the documentation range's)."""
     cloud = FakeCloud()
     monkeypatch.setattr("stacklab.cloudclass.cloud.connect", lambda name: cloud)
+    probed: list[str] = []
+    monkeypatch.setattr("stacklab.cloudclass.reach.ssh_banner",
+                        lambda address: probed.append(address) or True)
 
     def invoke(*args: str):
         result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
         return result.exit_code, result.output
 
-    invoke.cloud = cloud  # type: ignore[attr-defined]
+    invoke.cloud, invoke.probed = cloud, probed  # type: ignore[attr-defined]
     return invoke
 
 
@@ -164,6 +170,45 @@ def test_up_status_down_on_the_command_line(run, state_dir):
     assert code == 2 and "no class 'class' on this machine" in output
     code, output = run("class", "down", "--yes", "--cloud", "school")
     assert code == 0 and "0 resources deleted" in output
+
+
+def test_up_waits_for_sshd_unless_told_not_to(run, state_dir):
+    code, output = run("class", "up", "--cloud", "school", "--count", "2",
+                       "--ssh-from", "192.0.2.0/24")
+    assert code == 0 and "waiting for sshd on 2 hosts (at most 600 s" in output
+    assert sorted(run.probed) == sorted(
+        h["address"] for h in json.loads((state_dir / "classes" / "class" / "class.json")
+                                         .read_text())["hosts"])
+    run.probed.clear()
+    code, output = run("class", "up", "--cloud", "school", "--count", "2", "--ssh-wait", "0",
+                       "--ssh-from", "192.0.2.0/24")
+    assert code == 0 and run.probed == [] and "waiting for sshd" not in output
+    code, output = run("class", "up", "--cloud", "school", "--count", "2", "--ssh-wait", "-1",
+                       "--ssh-from", "192.0.2.0/24")
+    assert code == 2 and "--ssh-wait" in output
+
+
+def test_up_and_down_forget_the_keys_recorded_for_the_hosts_addresses(run, state_dir):
+    """Floating IPs come again: a key recorded for an address (by `grade --accept-new`)
+    belonged to a host now gone, and would refuse the new one as "host key changed"."""
+    from stacklab.hosts import hostkeys
+    from stacklab.labhost.container.keys import new_ed25519
+
+    old, other = (hostkeys.parse_key(new_ed25519()[1]) for _ in range(2))
+    hostkeys.record("203.0.113.10", old)  # a host of an earlier class, deleted since
+    hostkeys.record("lab.example", other)
+    code, output = run("class", "up", "--cloud", "school", "--count", "1",
+                       "--ssh-from", "192.0.2.0/24")
+    assert code == 0 and "student01: ready at 203.0.113.10" in output
+    kit = hostkeys.kit_known_hosts()
+    assert "203.0.113.10" not in kit.read_text()
+    hostkeys.record("203.0.113.10", other)  # grade --accept-new met the new host
+    code, output = run("class", "up", "--cloud", "school", "--count", "1",
+                       "--ssh-from", "192.0.2.0/24")
+    assert code == 0 and "203.0.113.10" in kit.read_text()  # the same host: kept
+    code, output = run("class", "down", "--yes")
+    assert code == 0
+    assert kit.read_text() == f"lab.example {hostkeys.public_line(other)}\n"
 
 
 def test_the_inventory_logs_in_as_the_settings_login_user(run, state_dir, monkeypatch):
