@@ -4,7 +4,10 @@
 lab network (the learner namespace the container host made: the only place its APIs and
 floating IPs answer), with a clouds.yaml for the tutorial's project and the small guest
 image and flavor. It must make 3 servers with their volumes, key pairs, ports, floating
-IPs and one security group; `class status` says all 3 are ACTIVE; `stacklab grade` reaches
+IPs and one security group, and wait until each host's sshd answers (as `class up` does
+from the instructor's machine; the test then asks again from the learner's side, and a host
+that stays silent is reported with its console and ports); `class status` says all 3 are
+ACTIVE; `stacklab grade` reaches
 the 3 hosts with their own keys (they are the small guest, not lab hosts: their checks do
 not pass, and no host is reported fully graded and green); `class down` leaves the
 project's counts of servers, volumes, ports, floating IPs, key pairs and security groups
@@ -95,7 +98,8 @@ def test_a_class_on_the_lab_hosts_own_openstack(solved: LabHost, tmp_path):
            "STACKLAB__CLOUD__NETWORK": S.network.fixed.name,
            "STACKLAB__CLOUD__EXTERNAL_NETWORK": S.network.floating.network,
            "STACKLAB__CLOUD__PARALLEL": "3",
-           "STACKLAB__CLOUD__TIMEOUT_S": "900"}
+           "STACKLAB__CLOUD__TIMEOUT_S": "900",
+           "STACKLAB__CLOUD__SSH_WAIT_S": "600"}
 
     def stacklab(*args: str, timeout: float = 1800) -> Result:
         return on_learner_side(solved, hosts, env, sys.executable, "-m", "stacklab", *args,
@@ -107,7 +111,10 @@ def test_a_class_on_the_lab_hosts_own_openstack(solved: LabHost, tmp_path):
                       CLASS, "--ssh-from", f"{S.network.public.gateway}/32", timeout=2400)
         solved.timings.add(f"class up --count {COUNT} on the lab host's OpenStack",
                            up.seconds)
-        assert up.code == 0, up.tail()
+        if up.code != 0:
+            raise AssertionError(up.tail() + "".join(
+                _what_the_cloud_knows(solved, h["address"]) for h in _hosts(solved)
+                if h["state"] == "failed" and h["address"]))
         made = counts(solved)
         # ports: each host's own, and the one Neutron makes for each floating IP (device
         # owner network:floatingip, of no project: the tutorial's user is an admin, so
@@ -153,7 +160,9 @@ def test_a_class_on_the_lab_hosts_own_openstack(solved: LabHost, tmp_path):
                         timeout=1800)
         solved.timings.add(f"class down ({COUNT} hosts)", down.seconds)
     assert down.code == 0, down.tail()
-    assert counts(solved) == before
+    after = counts(solved)
+    assert after == before, (before, after, down.tail(),
+                             solved.sh(PROJECT + "openstack server list --long"))
     again = stacklab("class", "down", "--name", CLASS, "--cloud", "school", "--yes",
                      timeout=600)
     assert again.code == 0 and "0 resources deleted" in again.out, again.tail()
@@ -162,22 +171,56 @@ def test_a_class_on_the_lab_hosts_own_openstack(solved: LabHost, tmp_path):
         "on a real cloud image is not seen here")
 
 
+def _hosts(solved: LabHost) -> list[dict]:
+    record = solved.state_dir / "classes" / CLASS / "class.json"
+    return json.loads(record.read_text())["hosts"] if record.exists() else []
+
+
 def _wait_for_ssh(solved: LabHost, hosts: str, env: dict[str, str], addresses: list[str],
                   seconds: int = 600) -> None:
-    """The guests boot after ACTIVE: wait until each one's sshd shows its banner."""
+    """The guests boot after ACTIVE: wait until each one's sshd shows its banner. A guest
+    that never does is reported with what the cloud knows of it (its console's last lines
+    first: they say whether it hung booting, waited for its key, or is up but unreached)."""
     probe = ("import socket, sys, time\n"
-             "end = time.monotonic() + float(sys.argv[1])\n"
-             "for a in sys.argv[2:]:\n"
-             "    while True:\n"
+             "start = time.monotonic(); end = start + float(sys.argv[1])\n"
+             "waiting = list(sys.argv[2:])\n"
+             "while waiting and time.monotonic() < end:\n"
+             "    for a in list(waiting):\n"
              "        try:\n"
-             "            with socket.create_connection((a, 22), 5) as s:\n"
+             "            with socket.create_connection((a, 22), 3) as s:\n"
+             "                s.settimeout(5)\n"
              "                if s.recv(16).startswith(b'SSH-'):\n"
-             "                    break\n"
+             "                    waiting.remove(a)\n"
+             "                    print(f'{a} banner after {time.monotonic() - start:.0f} s',"
+             " flush=True)\n"
              "        except OSError:\n"
              "            pass\n"
-             "        if time.monotonic() > end:\n"
-             "            sys.exit(f'{a}: no SSH banner')\n"
-             "        time.sleep(3)\n")
+             "    time.sleep(2)\n"
+             "for a in waiting:\n"
+             "    print(f'{a}: no SSH banner', flush=True)\n"
+             "sys.exit(1 if waiting else 0)\n")
     done = on_learner_side(solved, hosts, env, sys.executable, "-c", probe, str(seconds),
                            *addresses, timeout=seconds + 60)
-    assert done.code == 0, done.tail()
+    slowest = max((float(line.split()[-2]) for line in done.out.splitlines()
+                   if " banner after " in line), default=0.0)
+    solved.timings.add(f"the slowest of {len(addresses)} guests shows its SSH banner", slowest)
+    if done.code != 0:
+        silent = [ln.split(":")[0] for ln in done.out.splitlines() if "no SSH banner" in ln]
+        raise AssertionError(done.out + "".join(_what_the_cloud_knows(solved, a)
+                                                for a in silent))
+
+
+def _what_the_cloud_knows(solved: LabHost, address: str) -> str:
+    """The server behind a floating IP: its status, its ports, its console's last lines."""
+    script = (PROJECT + f"fip={address}; "
+              "port=$(openstack floating ip show $fip -c port_id -f value); "
+              "echo \"floating IP $fip: $(openstack floating ip show $fip -c status -f value)"
+              " port $port\"; "
+              "server=$(openstack port show $port -c device_id -f value); "
+              "openstack port show $port -c status -c fixed_ips -f value; "
+              "openstack server show $server -c name -c status -c OS-EXT-STS:task_state "
+              "-c OS-EXT-SRV-ATTR:instance_name -f value; "
+              "echo '--- its console, last lines:'; "
+              "openstack console log show --lines 40 $server")
+    done = solved.ssh(script, timeout=300)
+    return f"\n=== {address} (exit {done.code}):\n{done.out}"
