@@ -20,6 +20,7 @@ What this cannot prove: a full lab host provisioned by cloud-init on a real clou
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import time
@@ -111,6 +112,12 @@ def test_a_class_on_the_lab_hosts_own_openstack(solved: LabHost, tmp_path):
                       CLASS, "--ssh-from", f"{S.network.public.gateway}/32", timeout=2400)
         solved.timings.add(f"class up --count {COUNT} on the lab host's OpenStack",
                            up.seconds)
+        # how long the guests took to answer after they were made, and whether any had to
+        # be rebooted for it: a pass that needed a reboot says so here
+        answers = [float(m) for m in re.findall(r"sshd answers at \S+ \((\d+) s\)", up.out)]
+        reboots = up.out.count(": rebooting it")
+        solved.timings.add(f"class up: slowest sshd answer ({reboots} rebooted)",
+                           max(answers, default=0.0))
         if up.code != 0:
             raise AssertionError(up.tail() + "".join(
                 _what_the_cloud_knows(solved, h["address"]) for h in _hosts(solved)
