@@ -130,3 +130,14 @@ def test_a_recording_refuses_other_settings(solved):
     with pytest.raises(RecordingError, match=r"host\.name.*re-record"):
         ReplayConnection(recording, other)
     assert "record.py" in RECORD_COMMAND
+
+
+def test_the_class_on_a_cloud_settings_need_no_new_recording(solved):
+    """No grader reads `cloud:` (stacklab class): a value there, or a key added to it later,
+    leaves the recording usable; one beside it does not."""
+    recording = record(solved, "3")
+    del recording.settings["cloud"]["ssh_wait_s"]  # recorded before the key existed
+    other = load_settings(environ={"STACKLAB__CLOUD__PARALLEL": "9"})
+    ReplayConnection(recording, other)
+    with pytest.raises(RecordingError, match=r"host\.user"):
+        ReplayConnection(recording, load_settings(environ={"STACKLAB__HOST__USER": "x"}))
