@@ -2,12 +2,15 @@
 # Run as root inside the container lab host: the lab 11 guest on an Open vSwitch bridge with
 # the userspace (netdev) datapath, its DHCP server and metadata service in a namespace on a
 # veth pair (as neutron's DHCP and router ports are), then ssh from that namespace to the
-# guest. Argument: the value of other_config:userspace-tso-enable (true|false).
+# guest. Arguments: the value of other_config:userspace-tso-enable (true|false), and the
+# guest's kernel command line (default: console=ttyS0 quiet; Nova gives console=tty0
+# console=ttyS0 console=hvc0, where the guest copies its lines to the serial port itself).
 # Measured on the build machine: true → the key comes from the metadata service and ssh
 # works (~12 s); false → DHCP works but every TCP connection fails (metadata, ssh).
 # Prints "tso=<arg> ssh=yes|no after N s".
 set -u
 TSO=$1
+APPEND=${2:-console=ttyS0 quiet}
 G=/var/lib/stacklab/guest
 W=/tmp/ovs-trial; rm -rf $W; mkdir -p $W/meta/2009-04-04/meta-data/public-keys/0
 ovs-vsctl --if-exists del-br br-t
@@ -34,7 +37,7 @@ $NS dnsmasq --conf-file=/dev/null --port=0 --interface=vcl-in --bind-interfaces 
 (cd $W/meta && $NS python3 -m http.server --bind 169.254.169.254 80 >/dev/null 2>&1 & echo $! > $W/http.pid)
 qemu-system-x86_64 -accel tcg -m 256 -nodefaults -display none -no-reboot -daemonize \
   -pidfile $W/qemu.pid -serial file:$W/console.log \
-  -kernel $G/aims-guest.vmlinuz -initrd $G/aims-guest.initrd -append "console=ttyS0 quiet" \
+  -kernel $G/aims-guest.vmlinuz -initrd $G/aims-guest.initrd -append "$APPEND" \
   -drive file=$G/aims-guest.img,if=virtio,format=raw,snapshot=on \
   -netdev tap,id=n0,ifname=tapt0,script=no,downscript=no -device virtio-net-pci,netdev=n0 \
   -device virtio-rng-pci

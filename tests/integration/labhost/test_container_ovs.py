@@ -41,12 +41,22 @@ def test_the_container_profile_asks_for_the_userspace_datapath():
     assert load_settings("container").host.capabilities.ovs_datapath == "netdev"
 
 
-def test_tcp_to_a_guest_through_a_netdev_bridge_works_with_userspace_tso(lab):
+# the guest's stages, each once in its serial console's log
+STAGES = ("booting", "asking DHCP on", "address 10.99.0.10/24; looking for the key",
+          "key from the metadata service", "starting sshd", "ready 10.99.0.10/24")
+
+
+@pytest.mark.parametrize("cmdline", ["console=ttyS0 quiet",
+                                     "console=tty0 console=ttyS0 console=hvc0"],
+                         ids=["serial-console", "novas-command-line"])
+def test_tcp_to_a_guest_through_a_netdev_bridge_works_with_userspace_tso(lab, cmdline):
     sh(lab, "sudo DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "
             "openvswitch-switch qemu-system-x86 dnsmasq-base >/tmp/apt.log 2>&1")
     assert sh(lab, "systemctl is-active ovs-vswitchd") == "active"
     sh(lab, f"cat > /tmp/trial.sh << 'TRIAL'\n{TRIAL.read_text()}\nTRIAL")
-    out = sh(lab, "sudo bash /tmp/trial.sh true 2>&1 | tail -n 5", timeout=300)
-    assert "key from the metadata service" in out, out  # HTTP guest → namespace
-    assert "ssh-ok aims-ovs" in out, out                 # SSH namespace → guest
+    out = sh(lab, f"sudo bash /tmp/trial.sh true '{cmdline}' 2>&1", timeout=300)
+    lines = [ln.strip() for ln in out.splitlines() if ln.startswith("stacklab-guest: ")]
+    for stage in STAGES:  # "key from the metadata service": HTTP guest → namespace
+        assert sum(ln.startswith(f"stacklab-guest: {stage}") for ln in lines) == 1, out
+    assert "ssh-ok aims-ovs" in out, out  # SSH namespace → guest
     assert "tso=true ssh=yes" in out, out

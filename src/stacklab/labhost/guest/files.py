@@ -12,12 +12,19 @@ mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 mkdir -p /dev/pts /run /tmp /mnt/cfg /mnt/root
 mount -t devpts devpts /dev/pts
-# Nova's kernel command line ends with console=hvc0 (our output goes there): copy each line
-# to the serial port too, which is what the console log holds
+# /dev/console is the last of the active consoles. Nova's kernel command line (console=tty0
+# console=ttyS0 console=hvc0) makes it the screen, not the serial port that `openstack
+# console log show` reads: there, copy each line to ttyS0, held open on fd 3 (opened once:
+# the subshell tries first, as a failed `exec 3>` would end this script)
+ACTIVE=$(cat /sys/class/tty/console/active 2>/dev/null)
+SERIAL=""
+if [ "${ACTIVE##* }" != ttyS0 ] && (exec 3>/dev/ttyS0) 2>/dev/null; then
+    exec 3>/dev/ttyS0
+    SERIAL=1
+fi
 say() {
     echo "stacklab-guest: $*"
-    [ -c /dev/ttyS0 ] && [ "$(readlink -f /proc/$$/fd/1)" != /dev/ttyS0 ] \
-        && echo "stacklab-guest: $*" > /dev/ttyS0 2>/dev/null
+    [ -n "$SERIAL" ] && echo "stacklab-guest: $*" >&3
     return 0
 }
 say "booting $(uname -r)"
