@@ -38,7 +38,7 @@ def wait_for_ssh(conn: Any, record: ClassRecord, students: list[str], seconds: f
     waiting = [s for s in students if record.hosts[s].address]
     if not waiting:
         return []
-    say("class", f"waiting for sshd on {len(waiting)} hosts (at most {seconds:.0f} s; "
+    say("class", f"waiting for sshd on {_hosts(len(waiting))} (at most {seconds:.0f} s; "
                  f"a host silent after {seconds / 2:.0f} s is rebooted once)")
     start = told = clock()
     rebooted: set[str] = set()
@@ -60,7 +60,7 @@ def wait_for_ssh(conn: Any, record: ClassRecord, students: list[str], seconds: f
                     _reboot(conn, record, student, elapsed, retry, say)
             if clock() - told >= TELL_EVERY:
                 told = clock()
-                say("class", f"{len(waiting)} hosts not answering yet ({elapsed:.0f} s): "
+                say("class", f"{_hosts(len(waiting))} not answering yet ({elapsed:.0f} s): "
                              + ", ".join(waiting))
             sleep(PAUSE)
     for student in waiting:
@@ -74,6 +74,10 @@ def wait_for_ssh(conn: Any, record: ClassRecord, students: list[str], seconds: f
         record.update(student, state="failed", error=error)
         say(student, f"FAILED: {error}")
     return waiting
+
+
+def _hosts(count: int) -> str:
+    return f"{count} host{'s' * (count != 1)}"
 
 
 def _reboot(conn: Any, record: ClassRecord, student: str, elapsed: float, retry: Retry,

@@ -121,6 +121,12 @@ def test_progress_is_said_while_hosts_are_silent(cloud, record, settings, retry,
     assert any(what.startswith("2 hosts not answering yet (") for _, what in said.lines)
 
 
+def test_one_host_is_said_as_one(cloud, record, settings, retry, said, clock):
+    assert up(cloud, record, settings, retry, said, lambda a: clock.now >= 90, count=1) == []
+    assert ("class", "1 host not answering yet (60 s): student01") in said.lines
+    assert any(what.startswith("waiting for sshd on 1 host (") for _, what in said.lines)
+
+
 def test_no_wait_when_it_is_zero(cloud, record, settings, retry, said, clock):
     def probe(a: str) -> bool:
         raise AssertionError("probed")
