@@ -165,8 +165,8 @@ def down(class_name: str, cloud_name: str | None, yes: bool) -> None:
                        Retry(settings.cloud.retries), settings.cloud.timeout_s,
                        lambda text: click.echo(f"  {text}"))
     # the cloud gives these addresses to other hosts now: their keys here would refuse them
-    for address in {*result.addresses, *(h.address for h in (record.hosts.values()
-                                                             if record else []) if h.address)}:
+    recorded = [h.address for h in record.hosts.values()] if record else []
+    for address in {*result.addresses, *recorded} - {""}:
         forget(host_name(address, 22))
     if result.failed:
         raise CloudError(f"could not delete {len(result.failed)} of class {class_name}'s "

@@ -62,6 +62,25 @@ def is_not_found(exc: BaseException) -> bool:
         "NotFoundException", "ResourceNotFound")
 
 
+def wait_server_gone(conn: Any, server: Any, timeout: int,
+                     sleep: Callable[[float], None] = time.sleep, pause: float = 2.0) -> None:
+    """Until Nova answers 404. Not the SDK's wait_for_delete: it stops at status DELETED,
+    which Nova shows (and `server list` still lists) between the guest's end and the
+    record's removal: the project's counts would still hold it, and a port or name it
+    held may not be free yet."""
+    end = time.monotonic() + timeout
+    while True:
+        try:
+            found = conn.compute.get_server(server.id)
+        except Exception as exc:
+            if is_not_found(exc):
+                return
+            raise
+        if time.monotonic() > end:
+            raise TimeoutError(f"status {found.status} after {timeout} s")
+        sleep(pause)
+
+
 class Retry:
     """Calls a cloud operation again after a transient error, with a growing pause."""
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from stacklab.cloudclass.cloud import Retry
+from stacklab.cloudclass.cloud import Retry, wait_server_gone
 from stacklab.cloudclass.keys import make_key
 from stacklab.cloudclass.plan import Plan
 from stacklab.cloudclass.record import READY, ClassRecord
@@ -80,7 +80,7 @@ def create_host(conn: Any, record: ClassRecord, plan: Plan, group: Any, settings
     if server is not None and server.status == "ERROR":  # an earlier try failed: start over
         retry(f"{student}: delete the failed server",
               lambda: conn.compute.delete_server(server, ignore_missing=True))
-        conn.compute.wait_for_delete(server, wait=cloud.timeout_s)
+        wait_server_gone(conn, server, cloud.timeout_s, retry.sleep)
         server = None
     if server is None:
         data = user_data(settings, public, port.mac_address, volume.id)

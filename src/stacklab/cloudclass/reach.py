@@ -34,13 +34,13 @@ def ssh_banner(address: str, port: int = 22, timeout: float = 5.0) -> bool:
 def wait_for_ssh(conn: Any, record: ClassRecord, students: list[str], seconds: float,
                  retry: Retry, say: Say, probe: Probe | None = None) -> list[str]:
     """Returns the students whose host never answered (each recorded failed)."""
-    clock, check = monotonic, probe or ssh_banner
+    check = probe or ssh_banner
     waiting = [s for s in students if record.hosts[s].address]
     if not waiting:
         return []
     say("class", f"waiting for sshd on {_hosts(len(waiting))} (at most {seconds:.0f} s; "
                  f"a host silent after {seconds / 2:.0f} s is rebooted once)")
-    start = told = clock()
+    start = told = monotonic()
     rebooted: set[str] = set()
     with ThreadPoolExecutor(max_workers=min(32, len(waiting)),
                             thread_name_prefix="stacklab-ssh") as pool:
@@ -50,16 +50,16 @@ def wait_for_ssh(conn: Any, record: ClassRecord, students: list[str], seconds: f
                 if ok:
                     waiting.remove(student)
                     say(student, f"sshd answers at {record.hosts[student].address} "
-                                 f"({clock() - start:.0f} s)")
-            elapsed = clock() - start
+                                 f"({monotonic() - start:.0f} s)")
+            elapsed = monotonic() - start
             if not waiting or elapsed >= seconds:
                 break
             if elapsed >= seconds / 2:
                 for student in [s for s in waiting if s not in rebooted]:
                     rebooted.add(student)
                     _reboot(conn, record, student, elapsed, retry, say)
-            if clock() - told >= TELL_EVERY:
-                told = clock()
+            if monotonic() - told >= TELL_EVERY:
+                told = monotonic()
                 say("class", f"{_hosts(len(waiting))} not answering yet ({elapsed:.0f} s): "
                              + ", ".join(waiting))
             sleep(PAUSE)

@@ -5,12 +5,11 @@ gone counts as deleted. What cannot be deleted is reported, never hidden."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from stacklab.cloudclass.cloud import Retry, is_not_found
+from stacklab.cloudclass.cloud import Retry, is_not_found, wait_server_gone
 from stacklab.cloudclass.hosts import META, reason
 from stacklab.cloudclass.names import key_name
 from stacklab.cloudclass.record import tag_for
@@ -60,7 +59,7 @@ def tear_down(conn: Any, name: str, key_names: set[str] | None, retry: Retry,
                                          conn.compute.delete_server(s, ignore_missing=False))]
     for server in gone:
         try:
-            _wait_gone(conn, server, timeout, retry.sleep)
+            wait_server_gone(conn, server, timeout, retry.sleep)
         except Exception as exc:
             result.failed.append(f"server {server.name}: still there ({reason(exc)})")
     for volume in [v for v in listed("volumes", lambda: conn.block_storage.volumes(
@@ -85,20 +84,3 @@ def tear_down(conn: Any, name: str, key_names: set[str] | None, retry: Retry,
                    lambda p=pair: conn.compute.delete_keypair(p, ignore_missing=False))
     return result
 
-
-def _wait_gone(conn: Any, server: Any, timeout: int,
-               sleep: Callable[[float], None] = time.sleep, pause: float = 2.0) -> None:
-    """Until Nova answers 404. Not the SDK's wait_for_delete: it stops at status DELETED,
-    which Nova shows (and `server list` still lists) between the guest's end and the
-    record's removal, so the project's counts right after `down` would still hold it."""
-    end = time.monotonic() + timeout
-    while True:
-        try:
-            found = conn.compute.get_server(server.id)
-        except Exception as exc:
-            if is_not_found(exc):
-                return
-            raise
-        if time.monotonic() > end:
-            raise TimeoutError(f"status {found.status} after {timeout} s")
-        sleep(pause)

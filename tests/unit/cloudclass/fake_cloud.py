@@ -265,16 +265,6 @@ class _Compute(_Proxy):
             if port.get("device_id") == sid:
                 port["device_id"] = ""
 
-    def wait_for_delete(self, resource: Any, wait: Any = 120, interval: Any = 2) -> Any:
-        """As the SDK's: done at a 404 or at status DELETED."""
-        self.c.enter("wait_for_delete")
-        while True:
-            try:
-                if self.get_server(resource).status == "DELETED":
-                    return resource
-            except exceptions.NotFoundException:
-                return resource
-
     def reboot_server(self, server: Any, reboot_type: str) -> None:
         self.c.enter("reboot_server")
         self.c.servers[_id(server)].setdefault("reboots", []).append(reboot_type)

@@ -183,8 +183,10 @@ def test_one_server_in_error_the_others_still_in_the_inventory(cloud, record, se
     assert set(host.ids) == {"port", "volume", "server"}
 
     cloud.server_fails.clear()  # the second `up` replaces the failed server, keeps the rest
+    cloud.deleted_lingers = 2  # Nova lists it as DELETED for a while: up waits it out
     assert up(cloud, record, settings, retry, said) == []
     assert len(cloud.servers) == 3 and len(cloud.volumes) == 3 and len(cloud.ports) == 3
+    assert retry.pauses.count(2.0) == 2 and not cloud.lingering
     assert [t.name for t in load_inventory(record.folder / "inventory")] == [
         "student01", "student02", "student03"]
 
